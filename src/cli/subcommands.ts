@@ -183,6 +183,19 @@ async function status(output: string, opts: { json?: boolean; baseUrl?: string; 
   return failed === undefined ? ExitCode.ok : ExitCode.unreachable;
 }
 
+/**
+ * `cancel`'s last line: the rows of lines the batches had finished, apart from the aborted rows of
+ * requests they never ran (it called them all "answers the batches had finished").
+ */
+function cancelledLine(output: string, finished: number, aborted: number): string {
+  const lines = (n: number) => `${count(n)} ${n === 1 ? 'line' : 'lines'}`;
+  const abortedRows = `${count(aborted)} aborted ${aborted === 1 ? 'row' : 'rows'} (requests not run; a --resume sends them)`;
+  if (finished === 0 && aborted === 0) return `cancelled; no rows written to ${output}`;
+  if (aborted === 0) return `cancelled; ${lines(finished)} the batches had finished written to ${output}`;
+  if (finished === 0) return `cancelled; the batches had finished no line: ${abortedRows} written to ${output}`;
+  return `cancelled; ${lines(finished)} the batches had finished and ${abortedRows} written to ${output}`;
+}
+
 interface CancelFlags extends TraceFlags {
   baseUrl?: string;
   poll: number;
@@ -228,6 +241,7 @@ async function cancel(output: string, opts: CancelFlags, io: CliIo): Promise<num
   const unlisten = (['SIGINT', 'SIGTERM'] as const).map((signal) => io.onSignal(signal, () => stop.abort()));
   try {
     let rows = 0;
+    let answered = 0;
     const outcome = await new BatchJob({
       client,
       output,
@@ -246,7 +260,10 @@ async function cancel(output: string, opts: CancelFlags, io: CliIo): Promise<num
       // case, as an answer without usage does), or a later --resume spent the cap again.
       budget: manifest.budget ? { capUsd: Number.POSITIVE_INFINITY, prices: createPriceLookup({}) } : undefined,
       structured: structured ? { check: structured.check, retries: structured.retries, reaskLive: false } : undefined,
-      onRow: () => rows++,
+      onRow: (row) => {
+        rows++;
+        if (row.error?.type !== 'aborted') answered++;
+      },
       info: say,
       signal: stop.signal,
       redact,
@@ -257,7 +274,7 @@ async function cancel(output: string, opts: CancelFlags, io: CliIo): Promise<num
       );
       return ExitCode.interrupted;
     }
-    say(`cancelled; answers the batches had finished are in ${output}, ${rows} rows written`);
+    say(cancelledLine(output, answered, rows - answered));
     return ExitCode.ok;
   } catch (err) {
     // As status: a server that cannot be reached (refused, 5xx or 429 after retries) is exit 4, not "some prompts failed".

@@ -574,6 +574,10 @@ describe('llm-batch status and cancel', () => {
     const cancelled = await runCli(['cancel', out, '--base-url', ctx.server.url, '--poll', '0.05']);
     expect(cancelled.code, cancelled.stderr).toBe(0);
     expect(ctx.server.batchState.counts.cancels).toBe(2);
+    // The finished lines apart from the requests never run (it called all 8 rows "answers the batches had finished").
+    expect(cancelled.stderr).toContain(
+      `cancelled; 4 lines the batches had finished and 4 aborted rows (requests not run; a --resume sends them) written to ${out}`,
+    );
     let rows = rowsOf(out);
     expect(rows).toHaveLength(8);
     expect(rows.filter((r) => r.error === null)).toHaveLength(4);
