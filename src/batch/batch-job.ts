@@ -957,6 +957,9 @@ export class BatchJob {
     const written = this.partlyCollected.get(chunk.n) ?? new Set<string>();
     this.partlyCollected.set(chunk.n, written);
     let unknown = 0;
+    /** Why the first unknown line was (see rowFromBatchLine), and lines that answered a request again. */
+    let firstUnknown: string | undefined;
+    let repeated = 0;
     /** Answers that failed validation, re-asked live (--finish-live) once the files are read. */
     const reasks = new Map<string, { row: ResultRow; invalid: InvalidKind; problems: string[] }>();
     /** The requests' bodies, which whole answers are stored under in the response cache as they come. */
@@ -978,12 +981,16 @@ export class BatchJob {
             const outcome = rowFromBatchLine(text, batch.id, index, times, this.o.client.scrubAnswer);
             if (outcome.kind === 'unknown') {
               unknown++;
+              firstUnknown ??= outcome.why;
               continue;
             }
             if (outcome.kind === 'unfinished') continue;
             outcome.row = this.redactRow(outcome.row);
             const key = outcome.customId;
-            if (answered.has(key)) continue;
+            if (answered.has(key)) {
+              repeated++;
+              continue;
+            }
             answered.add(key);
             if (this.o.budget) billed = billed === undefined ? undefined : addBilled(billed, outcome.row);
             // Rows a killed run wrote before it could mark the chunk collected are not written twice.
@@ -1038,7 +1045,14 @@ export class BatchJob {
     }
     if (reasks.size > 0 && !(await this.reaskLive(chunk, reasks, index, written))) return;
     this.partlyCollected.delete(chunk.n);
-    if (unknown > 0) this.o.info(`${this.label(chunk)}: ${unknown} output lines named no request of this batch; ignored`);
+    if (unknown > 0) {
+      const lines = unknown === 1 ? '1 output line named' : `${unknown} output lines named`;
+      this.o.info(`${this.label(chunk)}: ${lines} no request of this batch (${unknown === 1 ? '' : 'the first: '}${firstUnknown}); ignored`);
+    }
+    if (repeated > 0) {
+      const lines = repeated === 1 ? '1 output line answered a request' : `${repeated} output lines answered requests`;
+      this.o.info(`${this.label(chunk)}: ${lines} a line before had answered; the first answer kept`);
+    }
     // An answer without usage leaves the chunk's whole reservation spent (we cannot know less).
     const settled = this.o.budget ? (billed ?? chunk.reservedPico ?? 0) : 0;
     const rest = new Set<string>();

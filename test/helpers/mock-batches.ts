@@ -18,6 +18,8 @@ export interface MockBatchOptions {
   reasoning?: (customId: string, body: any) => string | undefined;
   /** Leave this request out of both the output and the error file of a batch that completes (a server that drops lines). */
   dropLine?: (customId: string) => boolean;
+  /** Lines added to the end of a completed batch's output file: `repeat` copies its first line, `stray` names no request, `garbage` is not JSON. */
+  oddOutput?: ReadonlyArray<'repeat' | 'stray' | 'garbage'>;
   /** Make the batch with this 0-based creation index expire after answering this many lines. */
   expireAfter?: (batchIndex: number) => number | undefined;
   /** Make the batch with this creation index fail with token_limit_exceeded. */
@@ -245,6 +247,13 @@ export function createBatchRoutes(options: () => MockBatchOptions, answer: Answe
         failed++;
       }
     });
+    if (status === 'completed' && out.length > 0) {
+      for (const odd of options().oddOutput ?? []) {
+        if (odd === 'repeat') out.push(out[0]!.replace(/ECHO /, 'ECHO AGAIN '));
+        if (odd === 'stray') out.push(out[0]!.replace(/"custom_id":"[^"]*"/, '"custom_id":"no-such-line"'));
+        if (odd === 'garbage') out.push('<html>not json</html>');
+      }
+    }
     const outFile = out.length ? addFile(`${batch.id}_output.jsonl`, 'batch_output', Buffer.from(out.join('\n') + '\n')) : null;
     const errFile = err.length ? addFile(`${batch.id}_error.jsonl`, 'batch_output', Buffer.from(err.join('\n') + '\n')) : null;
     batch.final = { status, output_file_id: outFile?.id ?? null, error_file_id: errFile?.id ?? null, completed, failed };
