@@ -49,7 +49,14 @@ describe.concurrent('errors inside a stream, in other servers’ words', () => {
     };
     // One comparison: a failure shows every dialect that is wrong, not only the first.
     expect({ llama: failure('llama'), tgi: failure('tgi'), vllm: failure('vllm') }).toEqual({
-      llama: { type: 'http', status: 400, message: 'error in stream: the request exceeds the available context size, try increasing it', attempts: 1 },
+      // Its words name the failure as OpenAI's own code does (a110c1f).
+      llama: {
+        type: 'http',
+        status: 400,
+        code: 'context_length_exceeded',
+        message: 'error in stream: the request exceeds the available context size, try increasing it',
+        attempts: 1,
+      },
       tgi: { type: 'http', message: 'error in stream: Request failed during generation: Server error: CUDA out of memory.', attempts: 2 },
       vllm: { type: 'http', status: 500, message: 'error in stream: CUDA error: an illegal memory access was encountered', attempts: 2 },
     });
