@@ -34,44 +34,31 @@ describe.concurrent('a stream cut or stalled after its finish_reason', () => {
 
 describe.concurrent('a stream whose `[DONE]` came', () => {
   it.each([
-    ['lean', []],
-    ['-v (SDK)', ['-v']],
-  ])('%s: is answered at `[DONE]`, not when a response left open ends (--idle-timeout 10)', async (tag, extra) => {
-    const { server, run } = await fresh({ stallMs: 30_000 });
-    const prompts = Array.from({ length: 3 }, (_, i) => `left open ${i} [[fault:donestall]]`);
-    const file = writePrompts(dir, `done-open-${tag.replace(/\W+/g, '')}.txt`, prompts);
-    // One connection: each answer's body must be let go of for the next request to go out.
-    const r = await run([file, '--idle-timeout', '10', '-c', '1', '--no-cache', ...extra], { timeoutMs: 25_000 });
-    expect(r.code, r.stderr).toBe(0);
-    const rows = rowsOf(r);
-    expect(rows).toHaveLength(3);
-    for (const row of rows) {
-      expect(row).toMatchObject({ error: null, response: `ECHO ${row.prompt}`, finish_reason: 'stop', attempts: 1 });
-      // Waiting for the body's end took the idle timeout (10 s) per answer.
-      expect(row.latency_ms).toBeLessThan(5000);
-      expect(server.countFor(row.prompt)).toBe(1);
-    }
-  });
-
-  it.each([
-    ['lean', []],
-    ['-v (SDK)', ['-v']],
-  ])('%s: with no `[DONE]`, is answered at the usage after its finish_reason, not when a response left open ends (--idle-timeout 10)', async (tag, extra) => {
-    const { server, run } = await fresh({ stallMs: 30_000 });
-    const prompts = Array.from({ length: 3 }, (_, i) => `usage then open ${i} [[fault:usagestall]]`);
-    const file = writePrompts(dir, `usage-open-${tag.replace(/\W+/g, '')}.txt`, prompts);
-    const r = await run([file, '--idle-timeout', '10', '-c', '1', '--no-cache', ...extra], { timeoutMs: 25_000 });
-    expect(r.code, r.stderr).toBe(0);
-    const rows = rowsOf(r);
-    expect(rows).toHaveLength(3);
-    for (const row of rows) {
-      expect(row).toMatchObject({ error: null, response: `ECHO ${row.prompt}`, finish_reason: 'stop', attempts: 1 });
-      expect(row.usage).not.toBeNull();
-      // Waiting for `[DONE]` or the body's end took the idle timeout (10 s) per answer.
-      expect(row.latency_ms).toBeLessThan(5000);
-      expect(server.countFor(row.prompt)).toBe(1);
-    }
-  });
+    ['donestall', 'lean', []],
+    ['donestall', '-v (SDK)', ['-v']],
+    ['usagestall', 'lean', []],
+    ['usagestall', '-v (SDK)', ['-v']],
+  ])(
+    '%s, %s: is answered at `[DONE]`, or with no `[DONE]` at the usage after its finish_reason, not when a response left open ends (--idle-timeout 10)',
+    async (fault, tag, extra) => {
+      const { server, run } = await fresh({ stallMs: 30_000 });
+      const prompts = Array.from({ length: 3 }, (_, i) => `left open ${i} [[fault:${fault}]]`);
+      const file = writePrompts(dir, `${fault}-${tag.replace(/\W+/g, '')}.txt`, prompts);
+      // One connection: each answer's body must be let go of for the next request to go out.
+      const r = await run([file, '--idle-timeout', '10', '-c', '1', '--no-cache', ...extra], { timeoutMs: 25_000 });
+      expect(r.code, r.stderr).toBe(0);
+      const rows = rowsOf(r);
+      expect(rows).toHaveLength(3);
+      for (const row of rows) {
+        expect(row).toMatchObject({ error: null, response: `ECHO ${row.prompt}`, finish_reason: 'stop', attempts: 1 });
+        // donestall's server sends no usage; usagestall's sends it, and then nothing.
+        expect(row.usage === null).toBe(fault === 'donestall');
+        // Waiting for the body's end took the idle timeout (10 s) per answer.
+        expect(row.latency_ms).toBeLessThan(5000);
+        expect(server.countFor(row.prompt)).toBe(1);
+      }
+    },
+  );
 
   it.each([
     ['lean', []],

@@ -82,7 +82,10 @@ export type FaultKind =
   | 'finstall'
   /** Streamed: the answer, its finish_reason and usage, then nothing (no `[DONE]`) until stallMs. */
   | 'usagestall'
-  /** Streamed: the whole stream, `[DONE]` included, then the response is left open until stallMs. */
+  /**
+   * Streamed: the answer, its finish_reason and `[DONE]`, without usage (a server that does not send
+   * it), then the response is left open until stallMs.
+   */
   | 'donestall'
   /** Streamed: the answer with no finish_reason, then `[DONE]`, then the connection is reset. */
   | 'donecut'
@@ -1116,7 +1119,7 @@ export async function startMockServer(initial: MockServerOptions = {}): Promise<
           const f = streamFrames(ctx, replyText(ctx));
           startStream(ctx);
           if (fault === 'donecut') return void res.write([f.role, ...f.pieces, 'data: [DONE]\n\n'].join(''), () => res.destroy());
-          res.write([f.role, ...f.pieces, f.finish, f.usage ?? '', 'data: [DONE]\n\n'].join(''));
+          res.write([f.role, ...f.pieces, f.finish, 'data: [DONE]\n\n'].join(''));
           return holdThenDestroy(ctx);
         }
         case 'choiceerror': {
