@@ -32,8 +32,9 @@ import {
 } from './manifest.js';
 import { planChunks, type IndexEntry, type SplitLimits } from './plan-chunks.js';
 import { pollDelay } from './poll-delay.js';
-import { lineBilled, LineBudget, lineWorstCase, type BatchBudgetOptions } from './line-budget.js';
+import { LineBudget, lineWorstCase, type BatchBudgetOptions } from './line-budget.js';
 import { toUsd } from '../budget/spend-cap.js';
+import { billedPico } from '../budget/prices.js';
 import type { LineDefaults } from './request-line.js';
 import { IdSet } from './id-set.js';
 import { elementAt } from '../input/element-lines.js';
@@ -673,6 +674,13 @@ export class BatchJob {
         seen: this.seen,
       },
     );
+    // The price each chunk is reserved at, for whoever settles it without the run's flags (cancel).
+    if (prices) {
+      for (const chunk of chunks) {
+        const price = prices(chunk.model);
+        if (price) chunk.price = price;
+      }
+    }
     return { chunks, inputErrors, ...(held ? { held } : {}) };
   }
 
@@ -967,10 +975,11 @@ export class BatchJob {
     const times = batchTimes(batch);
     /** --max-cost: what the batch's answers cost; undefined once an answer came without usage (then the worst case stays spent). */
     let billed: number | undefined = 0;
-    const prices = this.o.budget?.prices;
-    // A model without a price (cancel prices with the table alone) leaves the worst case spent too.
+    // The price the chunk was reserved at (a plan before it was kept: the run's prices, or cancel's
+    // table). Without one, what the lines answered cost is their share of the reservation.
+    const price = chunk.price ?? this.o.budget?.prices(chunk.model);
     const addBilled = (sum: number, row: ResultRow): number | undefined =>
-      (!row.error && !row.usage) || !prices?.(chunk.model) ? undefined : sum + lineBilled(prices, chunk.model, row.usage);
+      !row.error && !row.usage ? undefined : sum + (price && row.usage ? billedPico(price, row.usage, true) : 0);
     /** Files the server no longer has: their lines go out again as an expired batch's unrun lines do. */
     const gone = new Set<string>();
     try {
@@ -1054,7 +1063,8 @@ export class BatchJob {
       this.o.info(`${this.label(chunk)}: ${lines} a line before had answered; the first answer kept`);
     }
     // An answer without usage leaves the chunk's whole reservation spent (we cannot know less).
-    const settled = this.o.budget ? (billed ?? chunk.reservedPico ?? 0) : 0;
+    const reservedShare = Math.round(((chunk.reservedPico ?? 0) * answered.size) / Math.max(1, chunk.lines));
+    const settled = this.o.budget ? (price === undefined ? reservedShare : (billed ?? chunk.reservedPico ?? 0)) : 0;
     const rest = new Set<string>();
     for (const [id, entry] of index) if (!answered.has(id) && !this.answeredBefore(id, entry)) rest.add(id);
     if (rest.size > 0 && this.o.cancel) {

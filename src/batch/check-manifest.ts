@@ -15,6 +15,13 @@ const fileName: Check = (v) => text(v) && !/[/\\]/.test(v as string) && v !== '.
 const count = (v: unknown) => v === undefined || v === null || whole(v);
 const counts: Check = (v) => object(v) && count((v as Record<string, unknown>)['completed']) && count((v as Record<string, unknown>)['failed']);
 
+const rate = (v: unknown) => typeof v === 'number' && Number.isFinite(v) && v >= 0;
+/** A price in USD per million tokens: input, output, and cached input when known. */
+const price: Check = (v) => {
+  const p = v as Record<string, unknown>;
+  return object(v) && rate(p['input']) && rate(p['output']) && (p['cachedInput'] === undefined || rate(p['cachedInput']));
+};
+
 /** A field, what it must be, and whether it may be absent. */
 type Field = [field: string, check: Check, expected: string, required: boolean];
 
@@ -38,6 +45,7 @@ const CHUNK: readonly Field[] = [
   ['remainderChunk', positive, 'a batch number', false],
   ['note', string, 'a string', false],
   ['reservedPico', amount, 'an amount in picodollars', false],
+  ['price', price, 'a price: {"input": USD, "output": USD} per million tokens', false],
 ];
 
 /** The manifest's own fields beside `version` and `chunks`. */

@@ -63,7 +63,7 @@ export async function openChunkBodies(dir: string, chunk: Chunk): Promise<{ body
 /** Writes the lines of `chunk` whose ids are in `keep` as chunk `n`: the unfinished remainder of a batch. */
 export async function writeRemainder(dir: string, chunk: Chunk, keep: ReadonlySet<string>, index: ReadonlyMap<string, IndexEntry>, n: number): Promise<Chunk> {
   const { lines, bytes } = await writeKept(dir, chunk, keep, index, chunkFileName(n), indexFileName(n));
-  return { n, model: chunk.model, file: chunkFileName(n), lines, bytes, parent: chunk.n, status: 'built' };
+  return { n, model: chunk.model, file: chunkFileName(n), lines, bytes, parent: chunk.n, status: 'built', ...(chunk.price ? { price: chunk.price } : {}) };
 }
 
 /**

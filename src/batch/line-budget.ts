@@ -1,8 +1,8 @@
-import { billedPico, worstCasePico, type PriceLookup } from '../budget/prices.js';
+import { worstCasePico, type PriceLookup } from '../budget/prices.js';
 import { BUDGET_DEFAULT_MAX_TOKENS, unpricedMessage } from '../budget/run-budget.js';
 import { SpendCap, toPico, type Picodollars } from '../budget/spend-cap.js';
 import { predictionTokenBound, requestTokenBound } from '../budget/worst-case.js';
-import type { ChatMessage, Usage } from '../types.js';
+import type { ChatMessage } from '../types.js';
 
 export interface BatchBudgetOptions {
   capUsd: number;
@@ -60,10 +60,4 @@ export function lineWorstCase(prices: PriceLookup, body: Readonly<Record<string,
     answer,
     true,
   );
-}
-
-/** What a collected answer costs at the Batch price (0 when its model has no price or it has no usage). */
-export function lineBilled(prices: PriceLookup, model: string, usage: Usage | null): Picodollars {
-  const price = prices(model);
-  return price && usage ? billedPico(price, usage, true) : 0;
 }

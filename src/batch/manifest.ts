@@ -4,6 +4,7 @@ import { OutputWriteError, RunError } from '../errors.js';
 import { makeDirs } from '../util/make-dirs.js';
 import { pathProblem } from '../util/path-words.js';
 import { writeFileAtomic } from '../util/write-file-atomic.js';
+import type { TokenPrice } from '../budget/prices.js';
 import type { CsvLayout } from '../output/csv-layout.js';
 import { chunkDirPath as chunkDir, manifestPath } from '../output/side-paths.js';
 import { checkManifest } from './check-manifest.js';
@@ -59,6 +60,11 @@ export interface Chunk {
   note?: string;
   /** --max-cost: the worst cases of its lines at the Batch price, reserved when it was planned. */
   reservedPico?: number;
+  /**
+   * --max-cost: the price its lines were reserved at (before the Batch discount), so that `cancel`,
+   * which is given no --price or --prices, settles what it collects at the run's price.
+   */
+  price?: TokenPrice;
 }
 
 export interface Manifest {

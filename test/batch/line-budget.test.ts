@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { LineBudget, lineBilled, lineWorstCase } from '../../src/batch/line-budget.js';
-import { createPriceLookup } from '../../src/budget/prices.js';
+import { LineBudget, lineWorstCase } from '../../src/batch/line-budget.js';
+import { billedPico, createPriceLookup } from '../../src/budget/prices.js';
 import { createRunBudget } from '../../src/budget/run-budget.js';
 import { toPico } from '../../src/budget/spend-cap.js';
 
@@ -48,8 +48,7 @@ describe('LineBudget (--max-cost for Batch API lines)', () => {
     expect(budget.admit(body('q2', { prediction }))).toBeUndefined();
   });
 
-  it('bills a collected answer at the Batch price; no price or no usage is 0 here (the caller keeps the reservation)', () => {
-    expect(lineBilled(prices, 'm', { prompt_tokens: 10, completion_tokens: 4 })).toBe(toPico(0.007));
-    expect(lineBilled(prices, 'm', null)).toBe(0);
+  it('bills a collected answer at the Batch price, half the live one', () => {
+    expect(billedPico(prices('m')!, { prompt_tokens: 10, completion_tokens: 4 }, true)).toBe(toPico(0.007));
   });
 });

@@ -608,11 +608,17 @@ describe('llm-batch status and cancel', () => {
     for (const r of last.values()) expect(r.response).toBe(`ECHO ${r.prompt}`);
   });
 
-  it("cancel under a --max-cost plan: the answers it collects count against the cap (OUT.batch.json's spend)", async () => {
-    ctx.server.options.batches = { stepMs: 30, hold: () => true };
+  it.each([
+    ['a model the table prices', 'gpt-4o-mini', []],
+    // cancel has no --price: it settles at the price the plan reserved at (kept in OUT.batch.json).
+    ['a model priced by --price', 'my-deploy', ['--price', '0.15/0.60']],
+  ])("cancel under a --max-cost plan, %s: the answers it collects count against the cap (OUT.batch.json's spend)", async (_, model, price) => {
+    let holding = true;
+    ctx.server.options.batches = { stepMs: 30, hold: () => holding };
     const input = writePrompts(ctx.dir, 'in.txt', prompts(8));
     const out = path.join(ctx.dir, 'out.jsonl');
-    expect((await runCli([input, '-o', out, ...batchArgs(), '--batch-size', '4', '--max-cost', '1', '--no-wait'])).code).toBe(75);
+    const args = [input, '-o', out, ...batchArgs(model), '--batch-size', '4', '--max-cost', '1', ...price];
+    expect((await runCli([...args, '--no-wait'])).code).toBe(75);
     const spent = () => JSON.parse(fs.readFileSync(`${out}.batch.json`, 'utf8')).budget.spentPico as number;
     expect(spent()).toBe(0);
 
@@ -621,9 +627,14 @@ describe('llm-batch status and cancel', () => {
     expect(cancelled.code, cancelled.stderr).toBe(0);
     const answered = rowsOf(out).filter((r) => r.error === null);
     expect(answered).toHaveLength(4);
-    // gpt-4o-mini at the Batch price (half of $0.15 / $0.60 per million), in picodollars.
+    // $0.15 / $0.60 per million at the Batch price (half), in picodollars: not the whole reservation.
     const billed = answered.reduce((sum, r) => sum + r.usage!.prompt_tokens * 0.075e6 + r.usage!.completion_tokens * 0.3e6, 0);
     expect(spent()).toBeCloseTo(billed, -1);
+    // The resume under the same cap sends the 4 aborted lines again and finishes.
+    holding = false;
+    const resumed = await runCli([...args, '--resume']);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(rowsOf(out).filter((r) => r.error === null)).toHaveLength(8);
   });
 
   it('cancel -q: rows written, nothing on stderr; an error still prints', async () => {
