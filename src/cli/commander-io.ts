@@ -94,15 +94,31 @@ const KEY_VALUE =
  */
 const KEY_IN_ENV = '(the API key is read from the OPENAI_API_KEY environment variable only, not from a flag, which ps and shell history would show)\n';
 
+/** An option named for a key with its value glued on by another character than `=` (`--key:…`, `--token,…`). */
+const KEY_OPTION_GLUED = /^--(?:[a-z\d]+[-_])*(?:api[-_]?key|key|token|secret|password|bearer|auth|authorization|credentials?)[:,./](?=.)/i;
+/** A provider's key prefix: an option's own words may start so (`--xai-reasoning-effort`), a key has digits too. */
+const KEY_PREFIX = /^(?:gsk_|hf_|xai-|(?:sk|rk|pk)-|AIza)/i;
+
+/**
+ * Where a key glued to an unknown option's name without `=` begins (`--key:0123…`, `--token,hf_…`,
+ * `--AIza…`), or undefined: the name is shown up to there.
+ */
+function keyInName(name: string): number | undefined {
+  const glued = KEY_OPTION_GLUED.exec(name);
+  if (glued) return glued[0].length;
+  const key = KEY_VALUE.exec(name);
+  if (!key || (KEY_PREFIX.test(key[0]) && !/\d/.test(key[0]))) return undefined;
+  return key.index;
+}
+
 /** An unknown option named for a key or a header, or with a credential in its value: its value as `***`, and a line on where the key goes. */
 function withoutKeyOption(message: string): string {
   const unknown = UNKNOWN_OPTION.exec(message);
   if (!unknown) return message;
   const [whole, before, name, value] = unknown as unknown as [string, string, string, string];
-  // A key glued to the name by no `=` (`--key:gsk_…`, `--AIza…`): the name is cut where it begins.
-  const inName = KEY_VALUE.exec(name);
-  if (!KEY_OPTION.test(name) && !KEY_VALUE.test(value) && !inName) return message;
-  const masked = inName ? `${before}${name.slice(0, inName.index)}***'` : `${before}${name}${value === '' ? '' : '***'}'`;
+  const inName = keyInName(name);
+  if (!KEY_OPTION.test(name) && !KEY_VALUE.test(value) && inName === undefined) return message;
+  const masked = inName !== undefined ? `${before}${name.slice(0, inName)}***'` : `${before}${name}${value === '' ? '' : '***'}'`;
   return `${masked}${message.slice(whole.length)}${message.endsWith('\n') ? '' : '\n'}${KEY_IN_ENV}`;
 }
 

@@ -45,6 +45,10 @@ describe.concurrent('an unknown option that carries a key', () => {
     [['p.txt', '--key:gsk_ARGVleak1234567890abcdef'], "llm-batch: unknown option '--key:***'"],
     [['p.txt', '--token,hf_ARGVleak1234567890abcdef'], "llm-batch: unknown option '--token,***'"],
     [['p.txt', '--AIzaARGVleak1234567890abcdef'], "llm-batch: unknown option '--***'"],
+    // A key-named option and a key of no known prefix glued by `:`, `,`, `/` or `.` (an Azure hex key).
+    [['p.txt', `--key:${HEX}`], "llm-batch: unknown option '--key:***'"],
+    [['p.txt', `--api-key/${HEX}`], "llm-batch: unknown option '--api-key/***'"],
+    [['p.txt', '--token,ARGVleak1234567890abcdef'], "llm-batch: unknown option '--token,***'"],
     [['p.txt', "--set=it's\nAuthorization: Bearer ARGVleak1234567890"], "llm-batch: unknown option '--set=***'"],
   ])('%j: exit 2, the credential masked, and where the key goes', async (args, line) => {
     const r = await runInWorker(args);
@@ -62,7 +66,15 @@ describe.concurrent('an unknown option that carries a key', () => {
     expect(r.stderr).not.toContain('OPENAI_API_KEY');
   });
 
-  it.each(['--model-dir=hf_cache', '--note=basic settings', '--keys-file=tokens.txt'])('%s is repeated as typed: no credential in it', async (arg) => {
+  it.each([
+    '--model-dir=hf_cache',
+    '--note=basic settings',
+    '--keys-file=tokens.txt',
+    // An option's own words that start as a key prefix does, with no digit in them (13ab6bf masked these).
+    '--xai-reasoning-effort-level',
+    '--hf_home_directory_path',
+    '--token-budget.json',
+  ])('%s is repeated as typed: no credential in it', async (arg) => {
     const r = await runInWorker(['p.txt', arg]);
     expect(r.code).toBe(2);
     expect(r.stderr).toBe(`llm-batch: unknown option '${arg}' (run llm-batch --help for usage)\n`);
