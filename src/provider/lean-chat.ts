@@ -211,21 +211,38 @@ function eventError(data: string): unknown {
  * end. One sweep a TAIL_MS while any is open, not a timer per answer: almost every body ends at once.
  */
 const tails = new Map<StreamReader, number>();
+/**
+ * Streams whose usage came after their finish_reason, by when their last event came: OpenAI's last
+ * event before `[DONE]`. A server that then sends neither `[DONE]` nor the body's end held the answer,
+ * and its slot, until --idle-timeout; handed on once TAIL_MS passed with nothing more (what does come
+ * meanwhile, a late content-filter verdict, a second usage, is still read).
+ */
+const quiet = new Map<StreamReader, number>();
 export const TAIL_MS = 500;
 let sweeper: NodeJS.Timeout | undefined;
 
-function watchTail(reader: StreamReader): void {
-  tails.set(reader, performance.now());
+function sweep(): void {
   if (!sweeper) {
     sweeper = setInterval(sweepTails, TAIL_MS);
     sweeper.unref();
   }
 }
 
+function watchTail(reader: StreamReader): void {
+  tails.set(reader, performance.now());
+  sweep();
+}
+
+function watchQuiet(reader: StreamReader): void {
+  quiet.set(reader, performance.now());
+  sweep();
+}
+
 function sweepTails(): void {
   const now = performance.now();
   for (const [reader, doneAt] of tails) if (now - doneAt >= TAIL_MS) reader.closeTail();
-  if (tails.size === 0) {
+  for (const [reader, lastAt] of quiet) if (now - lastAt >= TAIL_MS) reader.quietEnd();
+  if (tails.size === 0 && quiet.size === 0) {
     clearInterval(sweeper);
     sweeper = undefined;
   }
@@ -241,6 +258,8 @@ class StreamReader implements BodySink {
   private readonly answer: StreamedAnswer;
   /** `[DONE]` came and the answer was handed on: the rest of the body is drained, unread. */
   private done = false;
+  /** The usage came after the finish_reason: handed on if nothing more comes (see {@link quiet}). */
+  private quiet = false;
   private failed = false;
   private pooled: PooledParser | undefined;
   /** Whether any of the body has come: only its very start may carry a byte order mark. */
@@ -280,14 +299,22 @@ class StreamReader implements BodySink {
     const failed = choiceFailure(chunk);
     if (failed) throw failed;
     this.answer.add(chunk);
-    // The usage after the finish_reason, in a chunk of no choice, is the last event OpenAI sends
-    // before `[DONE]`: a server that then sent neither `[DONE]` nor the body's end held the answer,
-    // and its slot, until --idle-timeout.
-    if (chunk?.usage && !chunk.choices?.length && this.answer.finished) this.handOn();
+    if (this.quiet) quiet.set(this, performance.now());
+    else if (chunk?.usage && !chunk.choices?.length && this.answer.finished) {
+      this.quiet = true;
+      watchQuiet(this);
+    }
+  }
+
+  /** Nothing came for TAIL_MS after the usage that followed the finish_reason (see {@link quiet}). */
+  quietEnd(): void {
+    quiet.delete(this);
+    if (!this.done && !this.failed) this.handOn();
   }
 
   /** The answer is whole: handed on now, and the rest of the body drained unread (see {@link tails}). */
   private handOn(): void {
+    quiet.delete(this);
     this.done = true;
     try {
       this.resolve(this.answer.finish(this.headers, abortSourceOf(this.ctx)));
@@ -328,6 +355,7 @@ class StreamReader implements BodySink {
   }
 
   end(): void {
+    quiet.delete(this);
     if (this.failed) return;
     this.let();
     if (this.done) {
@@ -347,6 +375,7 @@ class StreamReader implements BodySink {
    * are, not retried and paid for again.
    */
   error(err: unknown): void {
+    quiet.delete(this);
     if (this.failed) return;
     this.failed = true;
     this.let();

@@ -696,6 +696,35 @@ describe('lean chat transport: responses that arrive in pieces', () => {
   });
 });
 
+describe('lean chat transport: events after the usage that followed the finish_reason', () => {
+  it('are still read when they come (a late content-filter verdict, a second usage), then `[DONE]`', async () => {
+    const head = 'HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nConnection: close\r\n\r\n';
+    const data = (chunk: object) => `data: ${JSON.stringify({ model: 'm', ...chunk })}\n\n`;
+    const server = await rawServer([
+      {
+        parts: [
+          head,
+          data({ choices: [{ delta: { content: 'hello' }, finish_reason: null }] }) + data({ choices: [{ delta: {}, finish_reason: 'stop' }] }),
+          data({ choices: [], usage: { prompt_tokens: 3, completion_tokens: 0 } }),
+          data({ choices: [{ delta: {}, finish_reason: 'content_filter' }] }),
+          `${data({ choices: [], usage: { prompt_tokens: 3, completion_tokens: 2 } })}data: [DONE]\n\n`,
+        ],
+        end: 'cut',
+      },
+    ]);
+    try {
+      const { lean } = pair(server.url);
+      const r = await withDeadlines(
+        (signal, onActivity) => lean({ model: 'm', messages: [{ role: 'user', content: 'h' }], stream: true }, { signal, onActivity }),
+        {},
+      );
+      expect([r.text, r.finishReason, r.usage]).toEqual(['hello', 'content_filter', { prompt_tokens: 3, completion_tokens: 2 }]);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
 describe('lean chat transport: an event that never ends', () => {
   it(`fails as bad_response past ${MAX_EVENT_CHARS} characters, and the next stream is read whole`, async () => {
     const head = 'HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nConnection: close\r\n\r\n';
