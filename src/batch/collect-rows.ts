@@ -113,9 +113,13 @@ export function rowFromBatchLine(
   } catch {
     return { kind: 'unknown', id: undefined, why: 'a line that is not JSON' };
   }
-  const id = value.custom_id;
+  // `null`, a number, a list: a line, but not an object (reading its custom_id threw, and every resume again).
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return { kind: 'unknown', id: undefined, why: 'a line that is not a JSON object' };
+  const given = value.custom_id as unknown;
+  if (given === undefined || given === null) return { kind: 'unknown', id: undefined, why: 'a line with no custom_id' };
+  const id = typeof given === 'string' ? given : undefined;
   const entry = id === undefined ? undefined : index.get(id);
-  if (id === undefined || !entry) return { kind: 'unknown', id, why: `custom_id ${JSON.stringify(id)} is not in this batch` };
+  if (id === undefined || !entry) return { kind: 'unknown', id, why: `custom_id ${JSON.stringify(given)} is not in this batch` };
   const base = { ...entryRowBase(entry), attempts: 1, latency_ms: null, batch_id: batchId };
   const fail = (error: RowError, model: string | null = null): LineOutcome => ({
     kind: 'row',

@@ -134,6 +134,22 @@ describe('rowFromBatchLine', () => {
     expect(rowFromBatchLine('{not json', 'b', index).kind).toBe('unknown');
   });
 
+  it('a line that is JSON but no object, or has no custom_id, is unknown and says why (null threw, and every resume again)', () => {
+    const why = (text: string) => {
+      const out = rowFromBatchLine(text, 'b', index);
+      return out.kind === 'unknown' ? out.why : out.kind;
+    };
+    expect(['null', '123', '"x"', '[1]', '{}', '{"custom_id":null}', '{"custom_id":5}'].map(why)).toEqual([
+      'a line that is not a JSON object',
+      'a line that is not a JSON object',
+      'a line that is not a JSON object',
+      'a line that is not a JSON object',
+      'a line with no custom_id',
+      'a line with no custom_id',
+      'custom_id 5 is not in this batch',
+    ]);
+  });
+
   it('with a scrubber, an answer that repeats the key is without it: text, refusal, tool calls, logprobs, model, finish_reason', () => {
     const key = 'sk-LEAKCHECK-1234567890abcdef';
     const scrub = answerScrubber(key);

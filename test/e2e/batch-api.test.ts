@@ -175,8 +175,9 @@ describe('--batch-api', () => {
     expect(quiet.stderr).not.toContain('reasoning');
   });
 
-  it('an output file with a line repeated, a stray custom_id and a line not JSON: each said, the first answer kept, no row lost or doubled', async () => {
-    ctx.server.options.batches = { stepMs: 20, oddOutput: ['repeat', 'stray', 'garbage'] };
+  it('an output file with a line repeated, a stray custom_id, a line not JSON and a `null`: each said, the first answer kept, no row lost or doubled', async () => {
+    // `null` threw a TypeError (an internal error), and every --resume collected the batch and threw again.
+    ctx.server.options.batches = { stepMs: 20, oddOutput: ['repeat', 'stray', 'garbage', 'null'] };
     const input = writePrompts(ctx.dir, 'in.txt', prompts(3));
     const out = path.join(ctx.dir, 'out.jsonl');
     const r = await runCli([input, '-o', out, ...batchArgs()]);
@@ -184,7 +185,7 @@ describe('--batch-api', () => {
     const rows = rowsOf(out);
     expect(rows.map((row) => row.prompt).sort()).toEqual(prompts(3));
     for (const row of rows) expect(row.response).toBe(`ECHO ${row.prompt}`);
-    expect(r.stderr).toMatch(/: 2 output lines named no request of this batch \(the first: custom_id "no-such-line" is not in this batch\); ignored\n/);
+    expect(r.stderr).toMatch(/: 3 output lines named no request of this batch \(the first: custom_id "no-such-line" is not in this batch\); ignored\n/);
     expect(r.stderr).toMatch(/: 1 output line answered a request a line before had answered; the first answer kept\n/);
   });
 

@@ -18,8 +18,11 @@ export interface MockBatchOptions {
   reasoning?: (customId: string, body: any) => string | undefined;
   /** Leave this request out of both the output and the error file of a batch that completes (a server that drops lines). */
   dropLine?: (customId: string) => boolean;
-  /** Lines added to the end of a completed batch's output file: `repeat` copies its first line, `stray` names no request, `garbage` is not JSON. */
-  oddOutput?: ReadonlyArray<'repeat' | 'stray' | 'garbage'>;
+  /**
+   * Lines added to the end of a completed batch's output file: `repeat` copies its first line, `stray`
+   * names no request, `garbage` is not JSON, `null` is JSON but no object.
+   */
+  oddOutput?: ReadonlyArray<'repeat' | 'stray' | 'garbage' | 'null'>;
   /** Make the batch with this 0-based creation index expire after answering this many lines. */
   expireAfter?: (batchIndex: number) => number | undefined;
   /** Make the batch with this creation index fail with token_limit_exceeded. */
@@ -252,6 +255,7 @@ export function createBatchRoutes(options: () => MockBatchOptions, answer: Answe
         if (odd === 'repeat') out.push(out[0]!.replace(/ECHO /, 'ECHO AGAIN '));
         if (odd === 'stray') out.push(out[0]!.replace(/"custom_id":"[^"]*"/, '"custom_id":"no-such-line"'));
         if (odd === 'garbage') out.push('<html>not json</html>');
+        if (odd === 'null') out.push('null');
       }
     }
     const outFile = out.length ? addFile(`${batch.id}_output.jsonl`, 'batch_output', Buffer.from(out.join('\n') + '\n')) : null;
