@@ -95,7 +95,7 @@ export const CHOICE_ERROR = 'the server ended the answer with an error (finish_r
  */
 export function errorInAnswer(where: 'stream' | 'body' | 'choice', message: string, rawCode: unknown, type: unknown): AttemptError {
   const said = statusCode(rawCode);
-  const code = codeOf(typeof rawCode === 'string' ? rawCode : undefined, message);
+  const code = codeOf(typeof rawCode === 'string' ? rawCode : undefined, message, said);
   const text = where === 'choice' ? `${CHOICE_ERROR}: ${message}` : `error in ${where}: ${message}`;
   if (said === undefined) return new AttemptError('http', text, { code });
   const info = { status: said, ...(code === undefined ? {} : { code }), ...(where === 'body' ? {} : { inStream: true }) };
@@ -121,9 +121,10 @@ const CONTEXT_OVERFLOW =
  * groups rows by it. A code that is a status's digits (LiteLLM's `"code": "500"`, vLLM's 400) names
  * no failure of its own: the words decide.
  */
-export function codeOf(code: string | undefined, message: string): string | undefined {
+export function codeOf(code: string | undefined, message: string, status?: number): string | undefined {
   const own = code !== undefined && statusCode(code) === undefined;
-  if (own) return code;
+  // A 429 is a rate limit whatever its words say, and is retried as one: its code stays its own.
+  if (own || status === 429) return code;
   return CONTEXT_OVERFLOW.test(message) ? CONTEXT_LENGTH_EXCEEDED : code;
 }
 
@@ -167,7 +168,7 @@ export function classifyError(err: unknown): AttemptError {
     const message = serverMessage(err);
     // An error event inside a stream: the SDK gives it no status.
     if (status === undefined) return errorInAnswer('stream', message, err.code, (err.error as { type?: unknown } | undefined)?.type);
-    const code = codeOf(typeof err.code === 'string' ? err.code : undefined, message);
+    const code = codeOf(typeof err.code === 'string' ? err.code : undefined, message, status);
     if (status === 407) {
       // The proxy's refusal (its body is the proxy's own page, of no use in a row).
       return new AttemptError('auth', PROXY_CREDENTIALS_REFUSED, { status, headers, stop: 'proxy' });

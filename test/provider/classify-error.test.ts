@@ -168,8 +168,9 @@ describe('classifyError: HTTP statuses', () => {
     expect(isRetryable(other.type, other.info.status, other.info.code)).toBe(true);
     const named = classifyError(statusError(500, { message: 'the input length exceeds the context length', code: 'engine_error' }));
     expect(named.info.code).toBe('engine_error');
-    // A 429 is a rate limit whatever it says.
-    expect(classifyError(statusError(429, { message: 'exceeds the context length' })).type).toBe('rate_limit');
+    // A 429 is a rate limit whatever it says, and keeps its own code.
+    const limited = classifyError(statusError(429, { message: 'exceeds the context length' }));
+    expect([limited.type, limited.info.code]).toEqual(['rate_limit', undefined]);
   });
 
   it.each([
