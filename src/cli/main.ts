@@ -97,7 +97,8 @@ async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
   if (argv[0] === 'help' && argv[1]) {
     // `help report` is `report --help`: each subcommand's own program holds its options; `help
     // cache stats` is `cache stats --help`, and `help cache bogus` is refused as `cache bogus` is.
-    if (argv[1] === 'cache' && argv[2] !== undefined) return main(['cache', argv[2], ...(CACHE_COMMANDS.has(argv[2]) ? ['--help'] : [])], io);
+    if (argv[1] === 'cache' && argv[2] !== undefined && !argv[2].startsWith('-'))
+      return main(['cache', argv[2], ...(CACHE_COMMANDS.has(argv[2]) ? ['--help'] : [])], io);
     if (SUBCOMMAND_NAMES.has(argv[1])) return main([argv[1], '--help'], io);
     // `help --` (the end of options, nothing after it) is plain `help`.
     if (argv[1] === 'help' || argv[1] === '--') return main(['--help'], io);

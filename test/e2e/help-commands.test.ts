@@ -89,6 +89,12 @@ describe('llm-batch help [command]', () => {
     expect(r.stdout).toBe(own.stdout);
   });
 
+  it('help cache --cache-dir DIR: the help of `cache` (it said the option missed its argument)', async () => {
+    const r = await runCli(['help', 'cache', '--cache-dir', '/tmp/x'], NO_KEY);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^Usage: llm-batch cache \[options\] \[command\]/);
+  });
+
   it('help cache bogus: refused as `cache bogus` is, one line, exit 2', async () => {
     const r = await runCli(['help', 'cache', 'bogus'], NO_KEY);
     expect(r.code).toBe(2);
