@@ -718,7 +718,7 @@ function finishBatchRun(
     summary.byModel = modelTally.figures();
     for (const line of modelTally.lines()) reporter.info(line);
   }
-  if (budget && outcome.budget) summary.budget = { capUsd: budget.capUsd, spentUsd: Math.round(outcome.budget.spentUsd * 1e6) / 1e6 };
+  if (budget && outcome.budget) summary.budget = { capUsd: budget.capUsd, spentUsd: Math.round(outcome.budget.spentUsd * 1e10) / 1e10 };
   if (stuck && budget && held) {
     const spent = outcome.budget!.spentUsd;
     fail(

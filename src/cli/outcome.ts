@@ -230,7 +230,7 @@ export function summarySoFar(
   // Last on the summary line, as after every other stop: runs side by side tell their lines apart.
   summary.input = config.input.kind === 'file' ? config.input.path : null;
   if (run.modelTally) summary.byModel = run.modelTally.figures();
-  if (run.budget) summary.budget = { capUsd: run.budget.capUsd, spentUsd: Math.round(run.budget.spentUsd() * 1e6) / 1e6 };
+  if (run.budget) summary.budget = { capUsd: run.budget.capUsd, spentUsd: Math.round(run.budget.spentUsd() * 1e10) / 1e10 };
   return summary;
 }
 
@@ -286,7 +286,7 @@ export async function finishRun(
     summary.byModel = run.modelTally.figures();
     if (!quiet) for (const line of run.modelTally.lines()) reporter.info(line);
   }
-  if (run.budget) summary.budget = { capUsd: run.budget.capUsd, spentUsd: Math.round(run.budget.spentUsd() * 1e6) / 1e6 };
+  if (run.budget) summary.budget = { capUsd: run.budget.capUsd, spentUsd: Math.round(run.budget.spentUsd() * 1e10) / 1e10 };
   // Why the run stopped early, in one line naming what to check; --summary-json's `error` too.
   const stopSaid = quiet ? undefined : stopLine(config, run, redact, next !== null, stats.ok - stats.cached);
   if (!quiet) {

@@ -32,5 +32,5 @@ export function rowPrice(r: ReportRow, pricing: ReportPricing): AnswerPrice | un
   return answerPrice(pricing.lookup, asked, reported);
 }
 
-/** Picodollars (whole numbers, summed exactly) to USD rounded to the micro-dollar, as the summary shows. */
-export const picoToUsd = (pico: number): number => Math.round(pico / 1e6) / 1e6;
+/** Picodollars (whole numbers, summed exactly) to USD rounded as the summary rounds them (USD_DIGITS). */
+export const picoToUsd = (pico: number): number => Math.round(pico / 100) / 1e10;

@@ -74,7 +74,7 @@ export class ModelTally {
     return ordered.map(({ usd, ...f }) => {
       // No paid row priced (all from the cache, or none with usage): $0 at a known price, else unknown.
       const cost = usd ?? (answerPrice(this.prices, f.model, null) ? 0 : undefined);
-      return { ...f, estimatedUsd: cost === undefined ? null : Math.round(cost * this.priceFactor * 1e6) / 1e6 };
+      return { ...f, estimatedUsd: cost === undefined ? null : Math.round(cost * this.priceFactor * 1e10) / 1e10 };
     });
   }
 

@@ -61,7 +61,7 @@ describe('report figures', () => {
     expect([f.attempts, f.retries, f.rateLimitedRows]).toEqual([9, 4, 1]);
     expect([f.promptTokens, f.completionTokens]).toEqual([30, 60]);
     // gpt-4o-mini at $0.15 / $0.60 per million.
-    expect(f.cost?.usd).toBe(Math.round(((30 * 0.15 + 60 * 0.6) / 1e6) * 1e6) / 1e6); // rounded to micro-dollars
+    expect(f.cost?.usd).toBe(0.0000405); // $0.0000405, as the summary keeps it (it read 0.000041 at micro-dollars)
     expect(f.startedAt).toBe('2026-11-30T00:00:00.000Z');
     expect(f.wallSeconds).toBe(4.104); // last row starts at 4 s and takes 104 ms
     expect(f.rowsPerSecond).toBeCloseTo(5 / 4.104, 2);

@@ -142,12 +142,19 @@ describe('buildSummary', () => {
   it("--batch-api: the Batch discount before rounding, so the total is the report's (a rounded total halved was 1e-6 off)", () => {
     const tally = new UsageTally();
     tally.add(row('m', 1, 0));
-    // One token at $5,180.76 a million: $0.00518076, half $0.00259038. Rounded to 6 places first (0.005181),
-    // then halved and rounded again, it read 0.002591 where the report, from the rows, says 0.00259.
+    // One token at $5,180.76 a million: $0.00518076, half $0.00259038. Rounded first (0.005181 at
+    // micro-dollars), then halved and rounded again, it read 0.002591 where the report said 0.00259.
     const price = createPriceLookup({ price: { input: 5180.76, output: 0 } });
     const s = stats({ promptTokens: 1, completionTokens: 0 });
-    expect(costOf(s, 'm', tally.byModel, price, true)!.usd).toBe(0.00259);
-    expect(costOf(s, 'm', tally.byModel, price)!.usd).toBe(0.005181);
+    expect(costOf(s, 'm', tally.byModel, price, true)!.usd).toBe(0.00259038);
+    expect(costOf(s, 'm', tally.byModel, price)!.usd).toBe(0.00518076);
+  });
+
+  it('an amount under $0.00001 keeps its digits: $0.00000129 read 1e-6 (and printed $0.0000010) at micro-dollars', () => {
+    const tally = new UsageTally();
+    tally.add(row('m', 9, 39));
+    const price = createPriceLookup({ price: { input: 0.1, output: 0.01 } });
+    expect(costOf(stats({ promptTokens: 9, completionTokens: 39 }), 'm', tally.byModel, price)!.usd).toBe(0.00000129);
   });
 
   it("prices cached prompt tokens at their own price, at the table's or the given prices", () => {
