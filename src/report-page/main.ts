@@ -139,7 +139,7 @@ function timeCards(d: ReportData): HTMLElement[] {
           : allCached(f)
             ? `every answer from the response cache: no request time${thisRun}`
             : 'needs started_at/finished_at'
-        : `all ${fmt.int(f.rows - (f.batch?.rows ?? 0))} rows of the file${gap || firstToLast(f)}${thisRun}`,
+        : `${rowsOfFile(f.rows - (f.batch?.rows ?? 0))}${gap || firstToLast(f)}${thisRun}`,
     ),
     card(
       'throughput',
@@ -157,6 +157,9 @@ function timeCards(d: ReportData): HTMLElement[] {
     );
   return cards;
 }
+
+/** `all 3 rows of the file`, or `the file's 1 row`. */
+const rowsOfFile = (n: number): string => (n === 1 ? "the file's 1 row" : `all ${fmt.int(n)} rows of the file`);
 
 /**
  * What a span from the rows covers: a row keeps only its last attempt's start, so with attempts

@@ -164,7 +164,7 @@ describe('report: the wall time of a file whose rows were tried more than once',
 describe('report: words and names', () => {
   it('one row is "1 row"; expand buttons name the model and sample; "show rows" buttons name their group', async () => {
     const one = path.join(tmp.dir, 'one-row.jsonl');
-    fs.writeFileSync(one, jsonlOf([resultRow(0)]));
+    fs.writeFileSync(one, jsonlOf([resultRow(0, { started_at: new Date(T0).toISOString(), finished_at: new Date(T0 + 300).toISOString() })]));
     const matrix = path.join(tmp.dir, 'matrix-rows.jsonl');
     const cell = (model: string, sample: number, error: unknown = null) =>
       resultRow(0, { requested_model: model, model, sample, error, response: error ? null : 'a', ...(error ? { usage: null } : {}) });
@@ -175,6 +175,8 @@ describe('report: words and names', () => {
     const single = await openReport(browser.context, one.replace(/\.jsonl$/, '.html'));
     expect(await cellText(single.page, '[data-figure="ok"] .note')).toBe('100 % of 1 row');
     expect(await cellText(single.page, '#rows p.muted')).toMatch(/^1 row · showing 1$/);
+    // It said "all 1 rows of the file".
+    expect(await cellText(single.page, '[data-figure="wall time"] .note')).toMatch(/^the file's 1 row, first request to last answer$/);
     expect(single.errors).toEqual([]);
     await single.page.close();
 
