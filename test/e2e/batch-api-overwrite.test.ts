@@ -126,7 +126,10 @@ describe('--batch-api --overwrite', () => {
 
   it('--no-wait whose uploads fail keeps the old results (it asked for no batch), and the same command goes on', async () => {
     let outage = true;
-    ctx.server.options.batches = { stepMs: 20, uploadStatus: () => (outage ? 500 : undefined) };
+    // Held in progress until the collecting run: a --no-wait that found it done already collected it
+    // (exit 0, not 75) once, under CI's load.
+    let holding = true;
+    ctx.server.options.batches = { stepMs: 20, uploadStatus: () => (outage ? 500 : undefined), hold: () => holding };
     const { input, out } = await earlierResults();
     const r = await runCli([input, '-o', out, ...batchArgs(), '--overwrite', '--no-wait']);
     expect(r.code, r.stderr).toBe(75);
@@ -144,6 +147,7 @@ describe('--batch-api --overwrite', () => {
     expect(again.code, again.stderr).toBe(75);
     const collect = /to continue, run: llm-batch (.*)$/m.exec(again.stderr)?.[1];
     expect(collect).toMatch(/ --resume$/);
+    holding = false;
     const done = await runCli(collect!.split(' '));
     expect(done.code, done.stderr).toBe(0);
     expectNewRows(out);

@@ -75,6 +75,8 @@ interface MockFile {
 
 interface MockBatch {
   id: string;
+  /** Retrieves answered so far (see advance's `firstLook`). */
+  looks?: number;
   index: number;
   input_file_id: string;
   endpoint: string;
@@ -265,7 +267,12 @@ export function createBatchRoutes(options: () => MockBatchOptions, answer: Answe
   }
 
   /** Moves a batch along by the clock, and finishes it when it reaches a terminal state. */
-  function advance(batch: MockBatch): string {
+  /**
+   * `firstLook`: the batch's first retrieve, which never finds it done (it goes no further than
+   * in_progress): a `--no-wait` run polls once right after creating it, and a run that a loaded
+   * machine held up past 3 × stepMs found it completed and collected it (exit 0 where tests want 75).
+   */
+  function advance(batch: MockBatch, firstLook = false): string {
     if (batch.final) return batch.final.status;
     const o = options();
     const step = o.stepMs ?? 20;
@@ -299,7 +306,7 @@ export function createBatchRoutes(options: () => MockBatchOptions, answer: Answe
     }
     if (o.hold?.(batch.index)) return 'in_progress';
     const expireAfter = o.expireAfter?.(batch.index);
-    if (age < 2 * step) return 'in_progress';
+    if (age < 2 * step || firstLook) return 'in_progress';
     if (expireAfter !== undefined) {
       finish(batch, 'expired', expireAfter, 'batch_expired');
       return 'expired';
@@ -309,8 +316,8 @@ export function createBatchRoutes(options: () => MockBatchOptions, answer: Answe
     return 'completed';
   }
 
-  function batchJson(batch: MockBatch) {
-    const status = advance(batch);
+  function batchJson(batch: MockBatch, firstLook = false) {
+    const status = advance(batch, firstLook);
     const total = batch.final ? batch.final.completed + batch.final.failed : batch.total;
     const f = batch.final;
     return {
@@ -447,7 +454,7 @@ export function createBatchRoutes(options: () => MockBatchOptions, answer: Answe
       const page = all.slice(start, start + limit);
       return send(res, 200, {
         object: 'list',
-        data: page.map(batchJson),
+        data: page.map((batch) => batchJson(batch)),
         first_id: page[0]?.id ?? null,
         last_id: page.at(-1)?.id ?? null,
         has_more: start + limit < all.length,
@@ -474,7 +481,8 @@ export function createBatchRoutes(options: () => MockBatchOptions, answer: Answe
       if (hang('retrieve')) return;
       const failWith = options().retrieveStatus?.(state.counts.retrieves);
       if (failWith) return send(res, failWith, { error: { message: `mock outage (HTTP ${failWith})`, type: 'server_error', param: null, code: null } });
-      return send(res, 200, batchJson(batch));
+      batch.looks = (batch.looks ?? 0) + 1;
+      return send(res, 200, batchJson(batch, batch.looks === 1));
     }
     res.writeHead(404, { 'content-type': 'application/json' });
     res.end(JSON.stringify({ error: { message: `Invalid URL (${method} ${path})`, type: 'invalid_request_error', code: 'not_found' } }));
