@@ -93,6 +93,18 @@ export function lineTimes(times: BatchTimes | undefined, created: number | undef
   return { started_at: iso(started), finished_at: iso(finished) };
 }
 
+/** A server's words as text: a string as it is, anything else but null as its JSON. */
+function wordsOf(x: unknown): string | undefined {
+  if (x === undefined || x === null) return undefined;
+  return typeof x === 'string' ? x : JSON.stringify(x);
+}
+
+/** A line's status code: a number, or one written as digits ("200"); undefined for anything else. */
+function statusOf(x: unknown): number | undefined {
+  const n = typeof x === 'string' && /^\d{3}$/.test(x.trim()) ? Number(x) : x;
+  return typeof n === 'number' && Number.isInteger(n) ? n : undefined;
+}
+
 /**
  * Turns one line of a batch's output or error file into a result row shaped like a live run's
  * (response, usage, finish_reason, model), plus `batch_id`. This is the one place collected rows are
@@ -129,14 +141,16 @@ export function rowFromBatchLine(
 
   if (value.error?.code && UNFINISHED.has(value.error.code)) return { kind: 'unfinished', id };
   const response = value.response;
-  if (!response) {
-    const code = value.error?.code ?? undefined;
-    return fail({ type: 'bad_response', message: value.error?.message ?? 'the batch returned no response for this line', ...(code ? { code } : {}) });
+  // A server's words of another shape than OpenAI's (an object, a number, a code as a number) are
+  // said as text: the row's message and code are strings, and a message that was none threw later.
+  if (typeof response !== 'object' || response === null) {
+    const code = wordsOf(value.error?.code);
+    return fail({ type: 'bad_response', message: wordsOf(value.error?.message) ?? 'the batch returned no response for this line', ...(code ? { code } : {}) });
   }
-  const status = response.status_code;
-  const body = response.body;
+  const status = statusOf(response.status_code);
+  const body = typeof response.body === 'object' && response.body !== null ? response.body : undefined;
   if (status !== 200) {
-    const said = body?.error?.message ?? `HTTP ${status}`;
+    const said = wordsOf(body?.error?.message) ?? (status === undefined ? 'the response has no status code' : `HTTP ${status}`);
     // A prompt past the model's context in words only is no line to ask again, as live (see codeOf).
     const given = body?.error?.code ?? undefined;
     const code = codeOf(given === undefined ? undefined : String(given), said, status);
@@ -144,8 +158,9 @@ export function rowFromBatchLine(
     const message = status === 403 && refusesRegion(code, said) ? `${REGION_REFUSAL} (HTTP 403: ${said})` : said;
     return fail({ type: errorType(status, body?.error), message, ...(status !== undefined ? { status } : {}), ...(code ? { code } : {}) });
   }
-  const choice = body?.choices?.[0];
-  if (!choice) return fail({ type: 'bad_response', message: 'response has no choices', status: 200 }, servedModel(body?.model, scrub));
+  const first: unknown = Array.isArray(body?.choices) ? body.choices[0] : undefined;
+  const choice = typeof first === 'object' && first !== null ? (first as NonNullable<NonNullable<ChatBody['choices']>[number]>) : undefined;
+  if (!choice || !body) return fail({ type: 'bad_response', message: 'response has no choices', status: 200 }, servedModel(body?.model, scrub));
   // A missing or null count is 0, as ever; one that is no count ("many", -3) makes the usage unknown.
   // Cached prompt tokens bill lower, at the Batch discount too: the budget and the summary price them.
   const usage: Usage | null = body.usage

@@ -134,6 +134,24 @@ describe('rowFromBatchLine', () => {
     expect(rowFromBatchLine('{not json', 'b', index).kind).toBe('unknown');
   });
 
+  it("a server's words of another shape are said as text: an object as a message threw in the redactor, and every resume again", () => {
+    const error = (value: object) => {
+      const out = rowFromBatchLine(line({ custom_id: 'a', ...value }), 'b', index);
+      return out.kind === 'row' ? out.row.error : out.kind;
+    };
+    expect(error({ response: { status_code: 400, body: { error: { message: { detail: 'x' }, code: 7 } } } })).toMatchObject({
+      message: '{"detail":"x"}',
+      status: 400,
+      code: '7',
+    });
+    expect(error({ response: null, error: { message: 42 } })).toMatchObject({ type: 'bad_response', message: '42' });
+    expect(error({ response: 5 })).toMatchObject({ type: 'bad_response', message: 'the batch returned no response for this line' });
+    expect(error({ response: { status_code: 'abc', body: {} } })).toMatchObject({ message: 'the response has no status code' });
+    expect(error({ response: { status_code: 200, body: { choices: 'abc' } } })).toMatchObject({ type: 'bad_response', message: 'response has no choices' });
+    // A status written as digits is that status.
+    expect(error({ response: { status_code: '200', body: { choices: [{ message: { content: 'hi' }, finish_reason: 'stop' }] } } })).toBeNull();
+  });
+
   it('a line that is JSON but no object, or has no custom_id, is unknown and says why (null threw, and every resume again)', () => {
     const why = (text: string) => {
       const out = rowFromBatchLine(text, 'b', index);
