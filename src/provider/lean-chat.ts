@@ -212,13 +212,16 @@ function eventError(data: string): unknown {
  */
 const tails = new Map<StreamReader, number>();
 /**
- * Streams whose usage came after their finish_reason, by when their last event came: OpenAI's last
- * event before `[DONE]`. A server that then sends neither `[DONE]` nor the body's end held the answer,
- * and its slot, until --idle-timeout; handed on once TAIL_MS passed with nothing more (what does come
- * meanwhile, a late content-filter verdict, a second usage, is still read).
+ * Streams whose usage came after their finish_reason, by when it came and when their last event
+ * came: OpenAI's last event before `[DONE]`. A server that then sends neither `[DONE]` nor the body's
+ * end held the answer, and its slot, until --idle-timeout; handed on once TAIL_MS passed with nothing
+ * more (what does come meanwhile, a late content-filter verdict, a second usage, is still read), or
+ * QUIET_MAX_MS after the usage whatever comes.
  */
-const quiet = new Map<StreamReader, number>();
+const quiet = new Map<StreamReader, { since: number; last: number }>();
 export const TAIL_MS = 500;
+/** However long events keep coming after the usage (a server's heartbeats), the answer goes on after this. */
+const QUIET_MAX_MS = 5 * TAIL_MS;
 let sweeper: NodeJS.Timeout | undefined;
 
 function sweep(): void {
@@ -234,14 +237,15 @@ function watchTail(reader: StreamReader): void {
 }
 
 function watchQuiet(reader: StreamReader): void {
-  quiet.set(reader, performance.now());
+  const now = performance.now();
+  quiet.set(reader, { since: now, last: now });
   sweep();
 }
 
 function sweepTails(): void {
   const now = performance.now();
   for (const [reader, doneAt] of tails) if (now - doneAt >= TAIL_MS) reader.closeTail();
-  for (const [reader, lastAt] of quiet) if (now - lastAt >= TAIL_MS) reader.quietEnd();
+  for (const [reader, { since, last }] of quiet) if (now - last >= TAIL_MS || now - since >= QUIET_MAX_MS) reader.quietEnd();
   if (tails.size === 0 && quiet.size === 0) {
     clearInterval(sweeper);
     sweeper = undefined;
@@ -299,17 +303,26 @@ class StreamReader implements BodySink {
     const failed = choiceFailure(chunk);
     if (failed) throw failed;
     this.answer.add(chunk);
-    if (this.quiet) quiet.set(this, performance.now());
-    else if (chunk?.usage && !chunk.choices?.length && this.answer.finished) {
+    if (this.quiet) {
+      const watched = quiet.get(this);
+      if (watched) watched.last = performance.now();
+    } else if (chunk?.usage && !chunk.choices?.length && this.answer.finished) {
       this.quiet = true;
       watchQuiet(this);
     }
   }
 
-  /** Nothing came for TAIL_MS after the usage that followed the finish_reason (see {@link quiet}). */
+  /**
+   * Nothing came for TAIL_MS after the usage that followed the finish_reason, or events went on past
+   * QUIET_MAX_MS (see {@link quiet}): handed on, and the response, which has had its quiet time
+   * already, closed now (left to the tail's watch it held the connection, and the slot's next
+   * request, another 0.5-1 s).
+   */
   quietEnd(): void {
     quiet.delete(this);
-    if (!this.done && !this.failed) this.handOn();
+    if (this.done || this.failed) return;
+    this.handOn();
+    this.closeTail();
   }
 
   /** The answer is whole: handed on now, and the rest of the body drained unread (see {@link tails}). */

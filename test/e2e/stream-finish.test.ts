@@ -38,6 +38,8 @@ describe.concurrent('a stream whose `[DONE]` came', () => {
     ['donestall', '-v (SDK)', ['-v']],
     ['usagestall', 'lean', []],
     ['usagestall', '-v (SDK)', ['-v']],
+    // Heartbeats after the usage: each restarts the quiet wait, which ends 2.5 s after the usage all the same.
+    ['usagedrip', 'lean', []],
   ])(
     '%s, %s: is answered at `[DONE]`, or with no `[DONE]` at the usage after its finish_reason, not when a response left open ends (--idle-timeout 10)',
     async (fault, tag, extra) => {
@@ -51,7 +53,7 @@ describe.concurrent('a stream whose `[DONE]` came', () => {
       expect(rows).toHaveLength(3);
       for (const row of rows) {
         expect(row).toMatchObject({ error: null, response: `ECHO ${row.prompt}`, finish_reason: 'stop', attempts: 1 });
-        // donestall's server sends no usage; usagestall's sends it, and then nothing.
+        // donestall's server sends no usage; usagestall's sends it, and then nothing (usagedrip: heartbeats).
         expect(row.usage === null).toBe(fault === 'donestall');
         // Waiting for the body's end took the idle timeout (10 s) per answer.
         expect(row.latency_ms).toBeLessThan(5000);

@@ -82,6 +82,8 @@ export type FaultKind =
   | 'finstall'
   /** Streamed: the answer, its finish_reason and usage, then nothing (no `[DONE]`) until stallMs. */
   | 'usagestall'
+  /** Streamed: as usagestall, but a chunk of no choice every 200 ms after the usage (heartbeats) until stallMs. */
+  | 'usagedrip'
   /**
    * Streamed: the answer, its finish_reason and `[DONE]`, without usage (a server that does not send
    * it), then the response is left open until stallMs.
@@ -364,6 +366,7 @@ const FAULT_KIND_KEYS = {
   finclose: true,
   finstall: true,
   usagestall: true,
+  usagedrip: true,
   donestall: true,
   donecut: true,
   choiceerror: true,
@@ -1106,11 +1109,23 @@ export async function startMockServer(initial: MockServerOptions = {}): Promise<
           res.write([f.role, ...f.pieces, f.finish].join(''));
           return holdThenDestroy(ctx);
         }
-        case 'usagestall': {
+        case 'usagestall':
+        case 'usagedrip': {
           if (!stream) return reply(ctx);
           const f = streamFrames(ctx, replyText(ctx));
           startStream(ctx);
           res.write([f.role, ...f.pieces, f.finish, f.usage ?? ''].join(''));
+          if (fault === 'usagedrip') {
+            // One timer an exchange (see scheduler): the beats count the stall down themselves.
+            let left = mock.options.stallMs ?? DEFAULT_STALL_MS;
+            const beat = () => {
+              if (res.destroyed || res.writableEnded) return;
+              if ((left -= 200) <= 0) return void res.destroy();
+              res.write(`data: ${JSON.stringify({ id: 'beat', object: 'chat.completion.chunk', model: 'mock-model', choices: [] })}\n\n`);
+              ctx.later(200, beat);
+            };
+            return ctx.later(200, beat);
+          }
           return holdThenDestroy(ctx);
         }
         case 'donestall':

@@ -775,7 +775,7 @@ describe.each([true, false])('lean chat transport, stream %s: the same outcome a
     // only fail a streamed request, 'alwaysstream' only one that is not. 'quoting400' names stream_options in its 400: a streamed request
     // is sent again without it, and answered. 'gzip' is decoded.
     const answers =
-      ['length', 'modellength', 'filtered', 'finclose', 'finstall', 'usagestall', 'donestall', 'donecut', 'gzip'].includes(fault) ||
+      ['length', 'modellength', 'filtered', 'finclose', 'finstall', 'usagestall', 'usagedrip', 'donestall', 'donecut', 'gzip'].includes(fault) ||
       (!stream && ['nostream', 'pingstall'].includes(fault)) ||
       (stream && fault === 'alwaysstream') ||
       (stream && fault === 'quoting400');
