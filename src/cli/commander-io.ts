@@ -99,15 +99,21 @@ const KEY_OPTION_GLUED = /^--(?:[a-z\d]+[-_])*(?:api[-_]?key|key|token|secret|pa
 /** A provider's key prefix: an option's own words may start so (`--xai-reasoning-effort`), a key has digits too. */
 const KEY_PREFIX = /^(?:gsk_|hf_|xai-|(?:sk|rk|pk)-|AIza)/i;
 
+/** `--max-token`, `--max-reasoning-tokens=500`: a count's option, mistyped, is no key's (it was masked, with a word on the key). */
+const COUNT_OPTION = /^--(?:[a-z\d]+[-_])*(?:max|min|num|count|limit)[-_]/i;
+
 /**
  * Where a key glued to an unknown option's name without `=` begins (`--key:0123…`, `--token,hf_…`,
  * `--AIza…`), or undefined: the name is shown up to there.
  */
 function keyInName(name: string): number | undefined {
-  const glued = KEY_OPTION_GLUED.exec(name);
+  const glued = !COUNT_OPTION.test(name) && KEY_OPTION_GLUED.exec(name);
   if (glued) return glued[0].length;
   const key = KEY_VALUE.exec(name);
   if (!key || (KEY_PREFIX.test(key[0]) && !/\d/.test(key[0]))) return undefined;
+  // Groq's, Hugging Face's and xAI's keys are letters and digits after the prefix: `--xai-grok-3-mini` is words.
+  const prefixed = /^(?:gsk_|hf_|xai-)(.*)$/i.exec(key[0]);
+  if (prefixed && !/^[A-Za-z\d]+$/.test(prefixed[1] as string)) return undefined;
   return key.index;
 }
 
@@ -117,7 +123,8 @@ function withoutKeyOption(message: string): string {
   if (!unknown) return message;
   const [whole, before, name, value] = unknown as unknown as [string, string, string, string];
   const inName = keyInName(name);
-  if (!KEY_OPTION.test(name) && !KEY_VALUE.test(value) && inName === undefined) return message;
+  const keyNamed = KEY_OPTION.test(name) && !COUNT_OPTION.test(name);
+  if (!keyNamed && !KEY_VALUE.test(value) && inName === undefined) return message;
   const masked = inName !== undefined ? `${before}${name.slice(0, inName)}***'` : `${before}${name}${value === '' ? '' : '***'}'`;
   return `${masked}${message.slice(whole.length)}${message.endsWith('\n') ? '' : '\n'}${KEY_IN_ENV}`;
 }

@@ -74,6 +74,12 @@ describe.concurrent('an unknown option that carries a key', () => {
     '--xai-reasoning-effort-level',
     '--hf_home_directory_path',
     '--token-budget.json',
+    // A count's option mistyped (`--max-tokens`), and words with digits after a prefix.
+    '--max-token=500',
+    '--max-token:500',
+    '--max-reasoning-token=100',
+    '--xai-grok-3-mini-reasoning',
+    '--hf_home_dir_v2_cache_path',
   ])('%s is repeated as typed: no credential in it', async (arg) => {
     const r = await runInWorker(['p.txt', arg]);
     expect(r.code).toBe(2);
