@@ -99,8 +99,12 @@ const KEY_OPTION_GLUED = /^--(?:[a-z\d]+[-_])*(?:api[-_]?key|key|token|secret|pa
 /** A provider's key prefix: an option's own words may start so (`--xai-reasoning-effort`), a key has digits too. */
 const KEY_PREFIX = /^(?:gsk_|hf_|xai-|(?:sk|rk|pk)-|AIza)/i;
 
-/** `--max-token`, `--max-reasoning-tokens=500`: a count's option, mistyped, is no key's (it was masked, with a word on the key). */
-const COUNT_OPTION = /^--(?:[a-z\d]+[-_])*(?:max|min|num|count|limit)[-_]/i;
+/**
+ * `--max-token`, `--max-reasoning-tokens=500`: a count of tokens, mistyped, is no key's option (it was
+ * masked, with a word on the key); `--max-api-key` still is.
+ */
+const COUNT_OPTION =
+  /^--(?:[a-z\d]+[-_])*(?:max|min|num|count|limit)(?:[-_](?!(?:auth|api|key|secret|password|bearer|access|refresh|session|id)\b)[a-z\d]+)*?[-_]tokens?(?=$|[=:,./])/i;
 
 /**
  * Where a key glued to an unknown option's name without `=` begins (`--key:0123…`, `--token,hf_…`,

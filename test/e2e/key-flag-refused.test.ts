@@ -38,6 +38,10 @@ describe.concurrent('an unknown option that carries a key', () => {
     [['p.txt', '--set=Authorization: Basic QVJHVmxlYWs6MTIzNDU2'], "llm-batch: unknown option '--set=***'"],
     [['p.txt', '--extra=xai-ARGVleak1234567890abcdef'], "llm-batch: unknown option '--extra=***'"],
     [['p.txt', '--google=AIzaARGVleak1234567890abcdefghijklmno'], "llm-batch: unknown option '--google=***'"],
+    // Named for a key beside a count's word: still a key's option (a7e0ff5 showed these).
+    [['p.txt', `--max-api-key=${HEX}`], "llm-batch: unknown option '--max-api-key=***'"],
+    [['p.txt', '--num-secret=ARGVleak1234567890abcdef'], "llm-batch: unknown option '--num-secret=***'"],
+    [['p.txt', `--max-auth-token=${HEX}`], "llm-batch: unknown option '--max-auth-token=***'"],
     // 16 characters after the prefix, as the README says (the pattern once wanted 30).
     [['p.txt', '--foo=AIzaARGVleak12345678'], "llm-batch: unknown option '--foo=***'"],
     // Glued to the name by no `=`: cut where the key begins.
