@@ -144,6 +144,7 @@ describe('rowFromBatchLine', () => {
       status: 400,
       code: '7',
     });
+    expect(error({ response: { status_code: 400, body: { error: { message: 'no', code: { n: 1 } } } } })).toMatchObject({ code: '{"n":1}' });
     expect(error({ response: null, error: { message: 42 } })).toMatchObject({ type: 'bad_response', message: '42' });
     expect(error({ response: 5 })).toMatchObject({ type: 'bad_response', message: 'the batch returned no response for this line' });
     expect(error({ response: { status_code: 'abc', body: {} } })).toMatchObject({ message: 'the response has no status code' });
