@@ -99,6 +99,9 @@ function wordsOf(x: unknown): string | undefined {
   return typeof x === 'string' ? x : JSON.stringify(x);
 }
 
+/** An `error` that is a string (`"error": "Too many requests"`), not OpenAI's object: its words. */
+const plainWords = (error: unknown): string | undefined => (typeof error === 'string' && error.trim() !== '' ? error : undefined);
+
 /** A line's status code: a number, or one written as digits ("200"); undefined for anything else. */
 function statusOf(x: unknown): number | undefined {
   const n = typeof x === 'string' && /^\d{3}$/.test(x.trim()) ? Number(x) : x;
@@ -145,12 +148,13 @@ export function rowFromBatchLine(
   // said as text: the row's message and code are strings, and a message that was none threw later.
   if (typeof response !== 'object' || response === null) {
     const code = wordsOf(value.error?.code);
-    return fail({ type: 'bad_response', message: wordsOf(value.error?.message) ?? 'the batch returned no response for this line', ...(code ? { code } : {}) });
+    const said = wordsOf(value.error?.message) ?? plainWords(value.error) ?? 'the batch returned no response for this line';
+    return fail({ type: 'bad_response', message: said, ...(code ? { code } : {}) });
   }
   const status = statusOf(response.status_code);
   const body = typeof response.body === 'object' && response.body !== null ? response.body : undefined;
   if (status !== 200) {
-    const said = wordsOf(body?.error?.message) ?? (status === undefined ? 'the response has no status code' : `HTTP ${status}`);
+    const said = wordsOf(body?.error?.message) ?? plainWords(body?.error) ?? (status === undefined ? 'the response has no status code' : `HTTP ${status}`);
     // A prompt past the model's context in words only is no line to ask again, as live (see codeOf).
     const ownCode = body?.error?.code ?? undefined;
     const code = codeOf(wordsOf(ownCode), said, status);

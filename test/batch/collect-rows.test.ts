@@ -145,6 +145,9 @@ describe('rowFromBatchLine', () => {
       code: '7',
     });
     expect(error({ response: { status_code: 400, body: { error: { message: 'no', code: { n: 1 } } } } })).toMatchObject({ code: '{"n":1}' });
+    // An `error` that is a string, with no response or in a body: its words, not "no response" or "HTTP 429".
+    expect(error({ response: null, error: 'plain string error' })).toMatchObject({ type: 'bad_response', message: 'plain string error' });
+    expect(error({ response: { status_code: 429, body: { error: 'Too many requests' } } })).toMatchObject({ status: 429, message: 'Too many requests' });
     expect(error({ response: null, error: { message: 42 } })).toMatchObject({ type: 'bad_response', message: '42' });
     expect(error({ response: 5 })).toMatchObject({ type: 'bad_response', message: 'the batch returned no response for this line' });
     expect(error({ response: { status_code: 'abc', body: {} } })).toMatchObject({ message: 'the response has no status code' });
