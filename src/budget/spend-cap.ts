@@ -9,6 +9,19 @@ export const PICO_PER_USD = 1e12;
 export const toPico = (usd: number): Picodollars => Math.round(usd * PICO_PER_USD);
 export const toUsd = (pico: Picodollars): number => pico / PICO_PER_USD;
 
+/**
+ * Decimals of the USD amounts the summary, --summary-json, the per-model figures and the report give:
+ * a ten-thousandth of a microdollar (at whole microdollars a $0.00000129 run read 1e-06, and the line
+ * printed from it `$0.0000010`).
+ */
+export const USD_DIGITS = 10;
+
+/** A USD amount to {@link USD_DIGITS} decimals. */
+export const usdFigure = (usd: number): number => Math.round(usd * 10 ** USD_DIGITS) / 10 ** USD_DIGITS;
+
+/** Picodollars (whole numbers, summed exactly) to USD at {@link USD_DIGITS} decimals, rounded in whole numbers. */
+export const picoToUsd = (pico: Picodollars): number => Math.round(pico / 10 ** (12 - USD_DIGITS)) / 10 ** USD_DIGITS;
+
 /** One admitted request's claim on the budget, until it is settled. */
 export interface Reservation {
   readonly amount: Picodollars;

@@ -25,6 +25,7 @@ import { shardRecords } from '../input/shard.js';
 import { expandMatrix } from '../input/expand-matrix.js';
 import { entryAnswer, type IndexEntry } from '../batch/plan-chunks.js';
 import { BUDGET_DEFAULT_MAX_TOKENS } from '../budget/run-budget.js';
+import { usdFigure } from '../budget/spend-cap.js';
 import { collectedCacheBody } from '../batch/request-line.js';
 import { createPriceLookup, type PriceLookup } from '../budget/prices.js';
 import { exactUsd } from '../ui/number-format.js';
@@ -718,7 +719,7 @@ function finishBatchRun(
     summary.byModel = modelTally.figures();
     for (const line of modelTally.lines()) reporter.info(line);
   }
-  if (budget && outcome.budget) summary.budget = { capUsd: budget.capUsd, spentUsd: Math.round(outcome.budget.spentUsd * 1e10) / 1e10 };
+  if (budget && outcome.budget) summary.budget = { capUsd: budget.capUsd, spentUsd: usdFigure(outcome.budget.spentUsd) };
   if (stuck && budget && held) {
     const spent = outcome.budget!.spentUsd;
     fail(

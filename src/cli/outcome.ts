@@ -10,6 +10,7 @@ import { NEW_CAP, resumeHint } from './resume-hint.js';
 import { diagnoseEndpoint, proxyStopLine, streamRemedy } from './diagnose-endpoint.js';
 import { countNotRun, readNotRun, unsavedNote } from './stop-report.js';
 import type { RunBudget } from '../budget/run-budget.js';
+import { usdFigure } from '../budget/spend-cap.js';
 import type { PriceLookup } from '../budget/prices.js';
 import type { ModelTally } from '../ui/model-tally.js';
 import { count, exactUsd } from '../ui/number-format.js';
@@ -230,7 +231,7 @@ export function summarySoFar(
   // Last on the summary line, as after every other stop: runs side by side tell their lines apart.
   summary.input = config.input.kind === 'file' ? config.input.path : null;
   if (run.modelTally) summary.byModel = run.modelTally.figures();
-  if (run.budget) summary.budget = { capUsd: run.budget.capUsd, spentUsd: Math.round(run.budget.spentUsd() * 1e10) / 1e10 };
+  if (run.budget) summary.budget = { capUsd: run.budget.capUsd, spentUsd: usdFigure(run.budget.spentUsd()) };
   return summary;
 }
 
@@ -286,7 +287,7 @@ export async function finishRun(
     summary.byModel = run.modelTally.figures();
     if (!quiet) for (const line of run.modelTally.lines()) reporter.info(line);
   }
-  if (run.budget) summary.budget = { capUsd: run.budget.capUsd, spentUsd: Math.round(run.budget.spentUsd() * 1e10) / 1e10 };
+  if (run.budget) summary.budget = { capUsd: run.budget.capUsd, spentUsd: usdFigure(run.budget.spentUsd()) };
   // Why the run stopped early, in one line naming what to check; --summary-json's `error` too.
   const stopSaid = quiet ? undefined : stopLine(config, run, redact, next !== null, stats.ok - stats.cached);
   if (!quiet) {

@@ -1,4 +1,5 @@
-import { LIST_PRICING, picoToUsd, rowCostPico, type ReportPricing } from './row-cost.js';
+import { picoToUsd } from '../budget/spend-cap.js';
+import { LIST_PRICING, rowCostPico, type ReportPricing } from './row-cost.js';
 import type { ReportRow } from './report-row.js';
 import type { Comparison, GroupFigures, LatencyFigures } from './report-data.js';
 import { percentile } from './stats-math.js';

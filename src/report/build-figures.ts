@@ -3,7 +3,8 @@ import { PRICES_AS_OF, priceFor } from '../pricing.js';
 import type { ReportRow } from './report-row.js';
 import { notAskedAgain } from './not-asked-again.js';
 import type { Figures, RunFigures } from './report-data.js';
-import { LIST_PRICING, picoToUsd, rowCostPico, rowPrice, type ReportPricing } from './row-cost.js';
+import { picoToUsd } from '../budget/spend-cap.js';
+import { LIST_PRICING, rowCostPico, rowPrice, type ReportPricing } from './row-cost.js';
 import { pricedByGiven } from '../budget/prices.js';
 
 const round = (x: number, digits: number) => Math.round(x * 10 ** digits) / 10 ** digits;

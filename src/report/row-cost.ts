@@ -31,6 +31,3 @@ export function rowPrice(r: ReportRow, pricing: ReportPricing): AnswerPrice | un
   const asked = askedModel(pricing.lookup, r.requestedModel, reported, pricing.runModel) ?? (r.servedModel === undefined ? r.model : null);
   return answerPrice(pricing.lookup, asked, reported);
 }
-
-/** Picodollars (whole numbers, summed exactly) to USD rounded as the summary rounds them (USD_DIGITS). */
-export const picoToUsd = (pico: number): number => Math.round(pico / 100) / 1e10;

@@ -1,5 +1,6 @@
 import { answerPrice } from '../budget/answer-price.js';
 import { billedUsd, createPriceLookup, type PriceLookup } from '../budget/prices.js';
+import { usdFigure } from '../budget/spend-cap.js';
 import type { ResultRow } from '../types.js';
 import { count, usd } from './number-format.js';
 
@@ -74,7 +75,7 @@ export class ModelTally {
     return ordered.map(({ usd, ...f }) => {
       // No paid row priced (all from the cache, or none with usage): $0 at a known price, else unknown.
       const cost = usd ?? (answerPrice(this.prices, f.model, null) ? 0 : undefined);
-      return { ...f, estimatedUsd: cost === undefined ? null : Math.round(cost * this.priceFactor * 1e10) / 1e10 };
+      return { ...f, estimatedUsd: cost === undefined ? null : usdFigure(cost * this.priceFactor) };
     });
   }
 

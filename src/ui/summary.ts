@@ -1,6 +1,7 @@
 import { PRICES_AS_OF, priceFor } from '../pricing.js';
 import { answerPrice, askedModel } from '../budget/answer-price.js';
 import { billedUsd, createPriceLookup, pricedByGiven, type PriceLookup } from '../budget/prices.js';
+import { usdFigure } from '../budget/spend-cap.js';
 import type { BatchStats } from '../engine/stats.js';
 import type { StopReason } from '../engine/events.js';
 import type { ResultRow, Usage } from '../types.js';
@@ -148,11 +149,6 @@ export class UsageTally {
 const tablePrices = createPriceLookup({});
 
 const round = (x: number, digits: number) => Math.round(x * 10 ** digits) / 10 ** digits;
-/**
- * Amounts in the summary's JSON, to a ten-thousandth of a microdollar: at whole microdollars a
- * $0.00000129 run read `1e-06`, and the line printed from it `$0.0000010`.
- */
-export const USD_DIGITS = 10;
 
 /**
  * The cost of the run's tokens. Per model when rows were tallied (`usageByModel`), else all of the
@@ -200,12 +196,12 @@ export function costOf(
       pricedAs: priced?.pricedAs ?? null,
       promptTokens: usage.prompt_tokens,
       completionTokens: usage.completion_tokens,
-      usd: cost === undefined ? null : round(cost, USD_DIGITS),
+      usd: cost === undefined ? null : usdFigure(cost),
     };
   });
   if (!anyPriced) return null;
   const given = byGiven ? { pricesGiven: true as const, ...(byTable ? { pricesMixed: true as const } : {}) } : {};
-  return { usd: round(total, USD_DIGITS), estimate: true, pricesAsOf: PRICES_AS_OF, byModel, unpricedTokens, ...given };
+  return { usd: usdFigure(total), estimate: true, pricesAsOf: PRICES_AS_OF, byModel, unpricedTokens, ...given };
 }
 
 /**
