@@ -156,8 +156,7 @@ export function rowFromBatchLine(
   if (status !== 200) {
     const said = wordsOf(body?.error?.message) ?? plainWords(body?.error) ?? (status === undefined ? 'the response has no status code' : `HTTP ${status}`);
     // A prompt past the model's context in words only is no line to ask again, as live (see codeOf).
-    const ownCode = body?.error?.code ?? undefined;
-    const code = codeOf(wordsOf(ownCode), said, status);
+    const code = codeOf(wordsOf(body?.error?.code), said, status);
     // As a live row: a 403 for the country or region the requests come from is worded as such, not as a key.
     const message = status === 403 && refusesRegion(code, said) ? `${REGION_REFUSAL} (HTTP 403: ${said})` : said;
     return fail({ type: errorType(status, body?.error), message, ...(status !== undefined ? { status } : {}), ...(code ? { code } : {}) });

@@ -127,15 +127,17 @@ export async function reportCommand(argv: readonly string[], io: CliIo): Promise
     // Minutes on a file of gigabytes: a line on the terminal says how far the reads are.
     const shown = showProgress(io, flags.quiet === true || (toStdout && io.stdout.isTTY === true));
     const progress = shown?.progress;
+    const format = flags.format ?? resultsFormat(input);
+    const meta = readRunMeta(input);
     const write = (output: string | NodeJS.WritableStream) =>
       writeReport({
         input,
-        format: flags.format ?? resultsFormat(input),
+        format,
         // As --compact and merge read it: a CSV escaped by its run says so in its metadata.
-        escapedFormulas: readRunMeta(input)?.['csvEscapeFormulas'] === true,
+        escapedFormulas: meta?.['csvEscapeFormulas'] === true,
         output,
         run,
-        fieldOrder: fieldOrderOf(readRunMeta(input), flags.format ?? resultsFormat(input)),
+        fieldOrder: fieldOrderOf(meta, format),
         // The manifest as it is now: batches collected since the summary was written are not pending.
         ...(pending ? { batches: pending.batches } : {}),
         pricing: { lookup, runModel },

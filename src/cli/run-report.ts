@@ -99,17 +99,18 @@ export class RunReport {
       await this.copy?.writer.close();
       const input = file ?? this.copy?.file;
       if (!input) return { ok: false, message: 'no rows to report: the run stopped before its first row' };
+      const format = file ? resultsFormat(file) : 'jsonl';
       const outcome = await writeReport({
         input,
         ...(file ? {} : { sourceName: this.config.output.kind === 'file' ? this.config.output.path : STDOUT_SOURCE }),
-        format: file ? resultsFormat(file) : 'jsonl',
+        format,
         escapedFormulas: file !== undefined && this.config.data.csvEscapeFormulas,
         output: this.config.report,
         signal: extra.signal,
         events: extra.events === false ? undefined : this.events,
         pricing: { lookup: this.prices ?? LIST_PRICING.lookup, runModel: this.config.model },
         // The fields in the schema's order, as the output's metadata has them (a copy has none).
-        fieldOrder: file ? fieldOrderOf(readRunMeta(file), resultsFormat(file)) : undefined,
+        fieldOrder: file ? fieldOrderOf(readRunMeta(file), format) : undefined,
         run: {
           requests: summary.requests,
           retries: summary.retries,

@@ -256,8 +256,8 @@ async function cancel(output: string, opts: CancelFlags, io: CliIo): Promise<num
       wait: true,
       cancel: true,
       // Answers a cancelled batch had finished are paid for: under a --max-cost run's plan they count
-      // against its cap (its prices are the table's here; a model without one counts its lines' worst
-      // case, as an answer without usage does), or a later --resume spent the cap again.
+      // against its cap, or a later --resume spent the cap again. Each chunk is settled at the price
+      // it was reserved at; the table's prices only for a plan that kept none (see BatchJob.collect).
       budget: manifest.budget ? { capUsd: Number.POSITIVE_INFINITY, prices: createPriceLookup({}) } : undefined,
       structured: structured ? { check: structured.check, retries: structured.retries, reaskLive: false } : undefined,
       onRow: (row) => {
