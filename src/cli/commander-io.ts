@@ -112,13 +112,28 @@ const COUNT_OPTION =
  */
 function keyInName(name: string): number | undefined {
   const glued = !COUNT_OPTION.test(name) && KEY_OPTION_GLUED.exec(name);
-  if (glued) return glued[0].length;
+  const found = [glued ? glued[0].length : undefined, prefixedKeyAt(name), longRunAt(name)].filter((at) => at !== undefined);
+  return found.length > 0 ? Math.min(...found) : undefined;
+}
+
+/** Where a key known by its provider's prefix begins in an option's name (`--AIza…`, `--foo:gsk_…`). */
+function prefixedKeyAt(name: string): number | undefined {
   const key = KEY_VALUE.exec(name);
   if (!key || (KEY_PREFIX.test(key[0]) && !/\d/.test(key[0]))) return undefined;
   // Groq's, Hugging Face's and xAI's keys are letters and digits after the prefix: `--xai-grok-3-mini` is words.
   const prefixed = /^(?:gsk_|hf_|xai-)(.*)$/i.exec(key[0]);
   if (prefixed && !/^[A-Za-z\d]+$/.test(prefixed[1] as string)) return undefined;
   return key.index;
+}
+
+/**
+ * Where 20 or more letters and digits with a digit among them run on (`--api-key-<hex>`, `--key@<hex>`,
+ * `--api-keysk-proj-<key>`): an option's words are shorter or split by `-`, a key glued on by any
+ * character, or none, is such a run.
+ */
+function longRunAt(name: string): number | undefined {
+  for (const run of name.matchAll(/[A-Za-z\d]{20,}/g)) if (/\d/.test(run[0])) return run.index;
+  return undefined;
 }
 
 /** An unknown option named for a key or a header, or with a credential in its value: its value as `***`, and a line on where the key goes. */

@@ -54,6 +54,12 @@ describe.concurrent('an unknown option that carries a key', () => {
     [['p.txt', `--api-key/${HEX}`], "llm-batch: unknown option '--api-key/***'"],
     [['p.txt', '--token,ARGVleak1234567890abcdef'], "llm-batch: unknown option '--token,***'"],
     [['p.txt', "--set=it's\nAuthorization: Bearer ARGVleak1234567890"], "llm-batch: unknown option '--set=***'"],
+    // Glued by no separator, or by one of no key's pattern: a long run of letters and digits is a key.
+    [['p.txt', `--api-key-${HEX}`], "llm-batch: unknown option '--api-key-***'"],
+    [['p.txt', `--key@${HEX}`], "llm-batch: unknown option '--key@***'"],
+    [['p.txt', `--api-key${HEX}`], "llm-batch: unknown option '--api-***'"],
+    [['p.txt', '--api-keysk-proj-ARGVleak1234567890abcdef_ARGVleak1234567890'], "llm-batch: unknown option '--api-keysk-proj-***'"],
+    [['p.txt', `--token#${HEX}=x`], "llm-batch: unknown option '--token#***'"],
   ])('%j: exit 2, the credential masked, and where the key goes', async (args, line) => {
     const r = await runInWorker(args);
     expect(r.code, r.stderr).toBe(2);
