@@ -11,7 +11,7 @@ const SHORT: Record<TextFlag, string> = { '--template': '-t', '--system': '-s' }
 /**
  * `-t @prompt.tmpl`, `-s @system.txt`: the named file's text (as curl's `-d @file`), a long prompt
  * being easier to keep in a file than in shell quotes; any other value is the text itself. A byte
- * order mark and the one line break an editor ends the file with are not part of the text.
+ * order mark and the one line break an editor ends the file with are not part of the text; CRLF is LF.
  */
 export function flagText(flag: TextFlag, value: string | undefined): string | undefined {
   if (value === undefined || !value.startsWith('@')) return value;
@@ -27,7 +27,9 @@ export function flagText(flag: TextFlag, value: string | undefined): string | un
   // As an input file's text is read: Latin-1 sent as `�`, or UTF-16 as NULs, would go out in every request.
   const decoded = decodeWhole(bytes);
   if ('problem' in decoded) throw new UsageError(`${flag} ${value}: ${decoded.problem}`);
-  return decoded.text.replace(/\r?\n$/, '');
+  // A Windows editor's CRLF line ends are line breaks, as in the input's text lines: the same template
+  // from either editor sends the same prompt (and finds the same cached answers).
+  return decoded.text.replace(/\r\n/g, '\n').replace(/\n$/, '');
 }
 
 /** `--template @p.tmpl` when the text came from a file, so a message names it; else the flag alone. */

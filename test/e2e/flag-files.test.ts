@@ -12,10 +12,10 @@ import { runInWorker } from '../helpers/run-in-worker.js';
 const { dir, fresh, writeFile } = useServers('llm-batch-flag-files-');
 
 describe.concurrent('-t @FILE and -s @FILE', () => {
-  it("send the files' text (without a byte order mark or the final line break)", async () => {
+  it("send the files' text (without a byte order mark, a Windows editor's CR or the final line break)", async () => {
     const { run, server } = await fresh();
     const input = writeFile('a.csv', 'id,title\n1,Hello\n');
-    const template = writeFile('p.tmpl', 'Summarise:\n{{title}}\n');
+    const template = writeFile('p.tmpl', 'Summarise:\r\n{{title}}\r\n');
     const system = writeFile('sys.txt', '\uFEFFYou are terse about {{title}}.\r\n');
     const r = await run([input, '-t', `@${template}`, '-s', `@${system}`]);
     expect(r.code, r.stderr).toBe(0);
