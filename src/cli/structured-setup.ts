@@ -8,9 +8,8 @@ import { JSON_IN_PROMPT_INSTRUCTIONS, schemaInstructions } from '../structured/i
 import { JSON_OBJECT_FORMAT, jsonSchemaFormat, schemaName } from '../structured/response-format.js';
 import { pointerTo, strictify, type JsonSchema } from '../structured/strictify.js';
 import type { StructuredOutput } from '../structured/types.js';
-import { stripFence } from '../structured/strip-fence.js';
+import { parseAnswer } from '../structured/parse-answer.js';
 import { keepNumbersAsWritten } from '../structured/exact-numbers.js';
-import { jsonParseProblem } from '../structured/json-parse-problem.js';
 import { compileCheck, draftOf } from '../structured/validate.js';
 import { isPlainObject } from '../util/is-plain-object.js';
 import type { CliConfig } from './config.js';
@@ -86,13 +85,9 @@ export function prepareStructured(spec: NonNullable<CliConfig['structured']>): S
  * an ok row whose `output` read as a failure.
  */
 function parseJson(text: string): ReturnType<StructuredOutput['check']> {
-  const json = stripFence(text);
-  let value: unknown;
-  try {
-    value = JSON.parse(json);
-  } catch (err) {
-    return { ok: false, kind: 'json', problems: [jsonParseProblem(err)] };
-  }
+  const parsed = parseAnswer(text);
+  if (!parsed.ok) return parsed;
+  const { json, value } = parsed;
   if (!isPlainObject(value)) return { ok: false, kind: 'object', problems: ['/: must be object'] };
   return { ok: true, value: keepNumbersAsWritten(json, value) };
 }

@@ -12,7 +12,8 @@ import { keptFields, problemRecord, sendableRecord, userMessages } from './to-re
 import { keepNumbersAsWritten, numbersReadAsWritten } from '../structured/exact-numbers.js';
 import { isPlainObject } from '../util/is-plain-object.js';
 import { jsonErrorPlace } from '../util/json-error-place.js';
-import { MAX_NESTING, nestsDeeperThan, tooDeepField, tooDeepMessage } from './nesting-depth.js';
+import { MAX_NESTING, tooDeepField, tooDeepMessage } from './nesting-depth.js';
+import { nestedDeeper } from '../util/nested-deeper.js';
 
 /** A `.json` input read whole and checked (see checkJsonInput), as its stream carries it on: parsed once. */
 const PARSED = Symbol('parsed .json input');
@@ -183,7 +184,7 @@ function depthProblem(element: unknown, line: number): DepthProblem | undefined 
     const message = tooDeepMessage(field);
     return { message, field, hashed: message };
   }
-  if (!nestsDeeperThan(element, MAX_NESTING)) return undefined;
+  if (!nestedDeeper(element, MAX_NESTING)) return undefined;
   // The message's place says which element it is.
   return { message: `nested too deep (over ${MAX_NESTING} levels)`, hashed: `element ${line} is nested too deep (over ${MAX_NESTING} levels)` };
 }

@@ -3,8 +3,11 @@
  * validate.ts's would pull in Ajv's types, which a library user does not install (Ajv is bundled).
  */
 
-/** What was wrong with an answer: not JSON, not the object --json asks for, or against the schema. */
-export type InvalidKind = 'json' | 'object' | 'schema';
+/**
+ * What was wrong with an answer: not JSON, JSON nested deeper than llm-batch walks (see
+ * MAX_NESTING), not the object --json asks for, or against the schema.
+ */
+export type InvalidKind = 'json' | 'deep' | 'object' | 'schema';
 
 /** The outcome of checking one answer. */
 export type CheckResult = { ok: true; value: unknown } | { ok: false; kind: InvalidKind; problems: string[] };

@@ -35,13 +35,26 @@ export function judgeAnswer(text: string, finishReason: string | null, check: An
     const message =
       result.kind === 'json'
         ? `${cut} before its JSON was complete; ${advice} (${problems.join('; ')})`
-        : `${cut}; its JSON is complete but ${result.kind === 'object' ? 'not a JSON object' : 'does not match the schema'}: ${problems.join('; ')}`;
+        : `${cut}; its JSON is complete but ${COMPLETE_BUT[result.kind]}: ${problems.join('; ')}`;
     return { ok: false, problems, final: true, message };
   }
   if (finishReason === 'content_filter') {
     return { ok: false, problems, final: true, message: `answer stopped by the content filter (finish_reason: content_filter): ${problems.join('; ')}` };
   }
-  const what =
-    result.kind === 'json' ? 'answer is not valid JSON' : result.kind === 'object' ? 'answer is not a JSON object' : 'answer does not match the schema';
-  return { ok: false, problems, final: false, kind: result.kind, message: `${what}: ${problems.join('; ')}` };
+  return { ok: false, problems, final: false, kind: result.kind, message: `${WHAT[result.kind]}: ${problems.join('; ')}` };
 }
+
+/** An invalid answer's error message begins so. */
+const WHAT: Record<InvalidKind, string> = {
+  json: 'answer is not valid JSON',
+  deep: 'answer nests too deeply',
+  object: 'answer is not a JSON object',
+  schema: 'answer does not match the schema',
+};
+
+/** A cut-off answer whose JSON is whole: "its JSON is complete but …". */
+const COMPLETE_BUT: Record<Exclude<InvalidKind, 'json'>, string> = {
+  deep: 'nests too deeply',
+  object: 'not a JSON object',
+  schema: 'does not match the schema',
+};

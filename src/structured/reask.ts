@@ -8,6 +8,7 @@ import type { InvalidKind } from './check-types.js';
  */
 const WORDS: Record<InvalidKind, { said: string; asked: string }> = {
   json: { said: 'Your answer was not valid JSON:', asked: 'Answer again with only the corrected JSON, nothing else.' },
+  deep: { said: 'Your answer nested arrays and objects too deeply:', asked: 'Answer again with only the corrected JSON, nothing else.' },
   object: { said: 'Your answer was not a JSON object:', asked: 'Answer again with only a JSON object, nothing else.' },
   schema: { said: 'Your answer did not match the required JSON schema:', asked: 'Answer again with only the corrected JSON, nothing else.' },
 };

@@ -7,8 +7,7 @@ import { UsageError } from '../errors.js';
 import { keepNumbersAsWritten } from './exact-numbers.js';
 import { pointerTo, type JsonSchema } from './strictify.js';
 import { subschemas } from './subschemas.js';
-import { jsonParseProblem } from './json-parse-problem.js';
-import { stripFence } from './strip-fence.js';
+import { parseAnswer } from './parse-answer.js';
 
 /** ajv-formats is CommonJS with `exports.default`; under NodeNext its default import is the module. */
 const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (ajv: Ajv) => Ajv;
@@ -164,13 +163,9 @@ export function compileCheck(schema: JsonSchema, draft: Draft, source: SchemaSou
     throw compileProblem(err, ajv, schema, source);
   }
   return (text) => {
-    const json = stripFence(text);
-    let value: unknown;
-    try {
-      value = JSON.parse(json);
-    } catch (err) {
-      return { ok: false, kind: 'json', problems: [jsonParseProblem(err)] };
-    }
+    const parsed = parseAnswer(text);
+    if (!parsed.ok) return parsed;
+    const { json, value } = parsed;
     if (validate(value)) return { ok: true, value: keepNumbersAsWritten(json, value) };
     return { ok: false, kind: 'schema', problems: describeErrors(validate.errors ?? []) };
   };

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { jsonlRecord } from '../../src/input/jsonl-reader.js';
-import { MAX_NESTING, nestsDeeperThan, tooDeepField } from '../../src/input/nesting-depth.js';
+import { MAX_NESTING, tooDeepField } from '../../src/input/nesting-depth.js';
+import { nestedDeeper } from '../../src/util/nested-deeper.js';
 import { renderTemplate } from '../../src/input/template.js';
 import { stringifyExact } from '../../src/structured/exact-numbers.js';
 import { read } from '../helpers/input-chunks.js';
@@ -13,12 +14,12 @@ describe('nesting depth of a row value', () => {
     ['objects', objects],
     ['arrays', arrays],
   ])('%s: MAX_NESTING levels pass, one more does not', (_label, nest) => {
-    expect(nestsDeeperThan(JSON.parse(nest(MAX_NESTING)), MAX_NESTING)).toBe(false);
-    expect(nestsDeeperThan(JSON.parse(nest(MAX_NESTING + 1)), MAX_NESTING)).toBe(true);
+    expect(nestedDeeper(JSON.parse(nest(MAX_NESTING)), MAX_NESTING)).toBe(false);
+    expect(nestedDeeper(JSON.parse(nest(MAX_NESTING + 1)), MAX_NESTING)).toBe(true);
   });
 
   it('walks without recursing: 200,000 levels are measured, not a stack overflow', () => {
-    expect(nestsDeeperThan(JSON.parse(arrays(200_000)), MAX_NESTING)).toBe(true);
+    expect(nestedDeeper(JSON.parse(arrays(200_000)), MAX_NESTING)).toBe(true);
   });
 
   it('a value MAX_NESTING deep is one every recursive helper still handles (the bound is below them)', () => {
