@@ -167,7 +167,9 @@ export async function loadResumeSkip(
   // A resume that shares a model with the run keeps the file's first model; a model --force-resume'd in replaces it, as ever.
   const recorded = previous && recordedModels(previous);
   const ofTheRun = recorded !== undefined && config.models.some((m) => recorded.includes(m));
-  const tagRows = ofTheRun && runModel !== config.model;
+  // Rows say their model and sample when this one is not the run's first, or when the run's rows do
+  // (several models, or --repeat): a resume on the first model alone writes rows as theirs.
+  const tagRows = ofTheRun && (runModel !== config.model || recorded.length > 1 || Number(previous?.['repeat'] ?? 1) > 1);
   const added = ofTheRun ? addedModels(recorded, config.models) : [];
   // No metadata: nothing to check, and the metadata written now must not vouch for the rows there.
   const uncheckedBefore = previous ? previous[UNCHECKED_BEFORE_KEY] : isoNow();

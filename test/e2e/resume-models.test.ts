@@ -75,6 +75,21 @@ describe('--resume of a run with several models', () => {
     expect(keys(rowsOf(out))).toEqual(allOk);
   });
 
+  it("its first model alone retries that model's failures in rows that say so, as the file's other rows do", async () => {
+    writePrompts(ctx.dir, 'p.txt', ['one', 'two']);
+    const out = path.join(ctx.dir, 'first.jsonl');
+    const base = [path.join(ctx.dir, 'p.txt'), '--base-url', ctx.server.url, '-o', out, '--no-cache', '--retries', '0', '-c', '1'];
+    ctx.server.options.fault = ({ index }) => (index === 2 ? '500' : undefined);
+    const first = await runCli([...base, '-m', 'ma,mb']);
+    ctx.server.options.fault = undefined;
+    expect(first.code, first.stderr).toBe(1);
+    expect(keys(rowsOf(out))).toEqual(['one|ma|0|ok', 'one|mb|0|ok', 'two|ma|0|failed', 'two|mb|0|ok']);
+    const again = await runCli([...base, '-m', 'ma', '--resume']);
+    expect(again.code, again.stderr).toBe(0);
+    // The retried row carries requested_model and sample, as every row of the file: a filter on them finds it.
+    expect(keys(rowsOf(out))).toEqual(allOk);
+  });
+
   it("--batch-api: one of its models uploads only its failed line, collected as that model's row", async () => {
     const { base, out } = await runWithOneFailure();
     ctx.server.options.batches = { stepMs: 30 };
