@@ -1,4 +1,4 @@
-import { createMockFetch, mockReply, structuredReply } from './mock-fetch.js';
+import { approxTokens, cappedReply, createMockFetch, mockReply, structuredReply } from './mock-fetch.js';
 
 /**
  * `--mock --batch-api`: the Batch API's files and batches, in this process, so the whole submit →
@@ -112,7 +112,6 @@ interface MockBatch {
 }
 
 const lineCount = (text: string) => text.split('\n').filter((l) => l.trim() !== '').length;
-const approxTokens = (text: string) => Math.max(1, Math.ceil(text.length / 4));
 
 /** The output file of a batch: one answered line per request line. */
 function answers(content: string, batchId: string): string {
@@ -121,20 +120,29 @@ function answers(content: string, batchId: string): string {
     if (text.trim() === '') continue;
     const line = JSON.parse(text) as {
       custom_id: string;
-      body: { model?: string; response_format?: unknown; messages?: Array<{ role: string; content: unknown }> };
+      body: {
+        model?: string;
+        response_format?: unknown;
+        messages?: Array<{ role: string; content: unknown }>;
+        max_tokens?: unknown;
+        max_completion_tokens?: unknown;
+      };
     };
     const messages = line.body.messages ?? [];
     const lastUser = [...messages].reverse().find((m) => m.role === 'user');
     const prompt = typeof lastUser?.content === 'string' ? lastUser.content : JSON.stringify(lastUser?.content ?? '');
     const firstUser = messages.find((m) => m.role === 'user');
-    const reply = structuredReply(line.body, typeof firstUser?.content === 'string' ? firstUser.content : prompt) ?? mockReply(prompt);
+    const {
+      text: reply,
+      finishReason,
+      tokens: completionTokens,
+    } = cappedReply(structuredReply(line.body, typeof firstUser?.content === 'string' ? firstUser.content : prompt) ?? mockReply(prompt), line.body);
     const promptTokens = messages.reduce((n, m) => n + approxTokens(typeof m.content === 'string' ? m.content : JSON.stringify(m.content)) + 3, 3);
-    const completionTokens = approxTokens(reply);
     const body = {
       id: `chatcmpl-${batchId}-${out.length}`,
       object: 'chat.completion',
       model: line.body.model ?? 'mock-model',
-      choices: [{ index: 0, message: { role: 'assistant', content: reply }, finish_reason: 'stop' }],
+      choices: [{ index: 0, message: { role: 'assistant', content: reply }, finish_reason: finishReason }],
       usage: { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens },
     };
     out.push(

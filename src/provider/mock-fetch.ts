@@ -39,7 +39,23 @@ export function structuredReply(body: { response_format?: unknown; messages?: Ar
   return undefined;
 }
 
-const approxTokens = (text: string) => Math.max(1, Math.ceil(text.length / 4));
+/** About four characters a token, as OpenAI's rule of thumb: at least one. */
+export const approxTokens = (text: string) => Math.max(1, Math.ceil(text.length / 4));
+
+/**
+ * The reply as a server sends it under the request's answer cap (`max_tokens`, or
+ * `max_completion_tokens`): cut at the cap with finish_reason `length`, as a real model's is, so
+ * that `--max-tokens` and a budget's worst case behave offline as they do against a server.
+ */
+export function cappedReply(
+  reply: string,
+  body: { max_tokens?: unknown; max_completion_tokens?: unknown },
+): { text: string; finishReason: 'stop' | 'length'; tokens: number } {
+  const cap = [body.max_completion_tokens, body.max_tokens].find((n): n is number => typeof n === 'number' && Number.isInteger(n) && n > 0);
+  const tokens = approxTokens(reply);
+  if (cap === undefined || tokens <= cap) return { text: reply, finishReason: 'stop', tokens };
+  return { text: reply.slice(0, cap * 4), finishReason: 'length', tokens: cap };
+}
 
 const json = (status: number, body: unknown) => new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
 
@@ -58,6 +74,8 @@ export function createMockFetch(options: MockFetchOptions = {}): typeof fetch {
       messages?: Array<{ role: string; content: unknown }>;
       stream?: boolean;
       response_format?: unknown;
+      max_tokens?: unknown;
+      max_completion_tokens?: unknown;
     };
     const messages = body.messages ?? [];
     const lastUser = [...messages].reverse().find((m) => m.role === 'user');
@@ -72,7 +90,7 @@ export function createMockFetch(options: MockFetchOptions = {}): typeof fetch {
       if (err instanceof EndlessSchemaError) return json(400, { error: { message: `mock: ${err.message}`, type: 'invalid_request_error' } });
       throw err;
     }
-    const reply = structured ?? mockReply(prompt);
+    const { text: reply, finishReason, tokens } = cappedReply(structured ?? mockReply(prompt), body);
     const model = body.model ?? 'mock-model';
     const id = `chatcmpl-mock-${++counter}`;
     const created = Math.floor(Date.now() / 1000);
@@ -82,7 +100,7 @@ export function createMockFetch(options: MockFetchOptions = {}): typeof fetch {
         (n, m) => n + approxTokens(typeof m.content === 'string' ? m.content : m.content == null ? '' : JSON.stringify(m.content)) + 3,
         3,
       ),
-      completion_tokens: approxTokens(reply),
+      completion_tokens: tokens,
     };
     await systemClock.sleep(Math.round(latency * (0.5 + (hash(prompt) % 1000) / 1000)), signal ?? undefined);
 
@@ -92,7 +110,7 @@ export function createMockFetch(options: MockFetchOptions = {}): typeof fetch {
         object: 'chat.completion',
         created,
         model,
-        choices: [{ index: 0, message: { role: 'assistant', content: reply }, finish_reason: 'stop' }],
+        choices: [{ index: 0, message: { role: 'assistant', content: reply }, finish_reason: finishReason }],
         usage: { ...usage, total_tokens: usage.prompt_tokens + usage.completion_tokens },
       });
     }
@@ -115,7 +133,7 @@ export function createMockFetch(options: MockFetchOptions = {}): typeof fetch {
             await systemClock.sleep(chunkDelay, signal ?? undefined);
             controller.enqueue(event(chunk({ content: pieces.slice(i, i + 3).join('') }, null)));
           }
-          controller.enqueue(event(chunk({}, 'stop')));
+          controller.enqueue(event(chunk({}, finishReason)));
           controller.enqueue(event({ id, object: 'chat.completion.chunk', created, model, choices: [], usage }));
           controller.enqueue(encoder.encode('data: [DONE]\n\n'));
           controller.close();

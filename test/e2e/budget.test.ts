@@ -16,6 +16,7 @@ interface Row {
   id: string;
   error: { type: string; message: string } | null;
   usage: { prompt_tokens: number; completion_tokens: number } | null;
+  finish_reason?: string | null;
 }
 
 /** $1,000 per million tokens both ways: a dollar buys a thousand tokens. */
@@ -239,6 +240,21 @@ describe('--max-cost', () => {
     expect(real.code).toBe(2);
     expect(real.stderr).toMatch(/--max-cost: no price known for model mock-model; give --price/);
     expect(ctx.server.requests).toHaveLength(0);
+  });
+
+  it('--mock stops its answers at --max-tokens, as a model does: a budget run on it spends no more than it reserved', async () => {
+    const input = writePrompts(ctx.dir, 'p.txt', ['one', 'two', 'three']);
+    for (const extra of [[], ['--no-stream'], ['--batch-api']]) {
+      const out = path.join(ctx.dir, `mock-capped${extra.join('')}.jsonl`);
+      const r = await runCli([input, '--mock', '-m', 'gpt-4o', '--max-tokens', '10', '--max-cost', '0.01', '-o', out, '--overwrite', ...extra]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).not.toContain('beyond its worst case');
+      const rows = parseJsonl<Row>(fs.readFileSync(out, 'utf8'));
+      expect(
+        rows.map((row) => [row.finish_reason, row.usage?.completion_tokens]),
+        extra.join(' '),
+      ).toEqual(Array(3).fill(['length', 10]));
+    }
   });
 
   it('a prices file prices the model; its errors name the file and the model', async () => {
