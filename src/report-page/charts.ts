@@ -2,7 +2,7 @@ import uPlot from 'uplot';
 import type { Comparison, LatencyFigures, Timeline } from '../report/report-data.js';
 import { fromZero } from './count-axis.js';
 import { fmt, h } from './dom.js';
-import { bidiShown } from './bidi.js';
+import { bidiShown } from '../util/bidi.js';
 
 /** Colours come from the page's CSS variables, so charts follow light and dark mode. */
 function css(name: string): string {

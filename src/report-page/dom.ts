@@ -1,4 +1,4 @@
-import { bidiPieces } from './bidi.js';
+import { bidiPieces } from '../util/bidi.js';
 
 /**
  * A tiny element builder. Text always goes in through textContent, never innerHTML: prompts and

@@ -4,6 +4,7 @@ import type { Comparison, ReportData } from '../report/report-data.js';
 import { batchNotices } from './batch-notices.js';
 import { chartBox, comparisonChart, latencyChart, timelineChart } from './charts.js';
 import { fmt, h, withBidiMarkers } from './dom.js';
+import { bidiShown } from '../util/bidi.js';
 import { RowsTable } from './table.js';
 import { notRunText, stopNotice } from './stop-notice.js';
 
@@ -52,11 +53,12 @@ function header(d: ReportData): HTMLElement {
   // The title is the file's name: the subtitle names its folder only when there is one.
   const p = d.source.path;
   const folder = p.endsWith(d.title) ? p.slice(0, -d.title.length) : p;
-  const where = folder ? `in ${folder} · ` : '';
+  // File names as they are: a bidi control shown, not applied (`res\u202elmth.jsonl` read "…html").
+  const where = folder ? `in ${bidiShown(folder)} · ` : '';
   return h(
     'header',
     null,
-    h('h1', null, d.title),
+    h('h1', null, ...withBidiMarkers(d.title)),
     h('p', { class: 'muted', id: 'subtitle' }, `${where}${d.source.format.toUpperCase()} · ${when} · report made ${fmt.time(Date.parse(d.generatedAt))}`),
     stopped,
     beingWritten,
@@ -85,7 +87,7 @@ function costNote(cost: NonNullable<ReportData['figures']['cost']>, f: ReportDat
   const given = cost.pricesMixed ? `at the prices the run was given and list prices of ${cost.pricesAsOf}` : 'at the prices the run was given';
   const parts = [cost.pricesGiven ? given : `list prices of ${cost.pricesAsOf}`];
   if (f.cached) parts.push(`${answers(f.cached)} from the cache at no cost`);
-  for (const p of cost.pricedAs ?? []) parts.push(`answers of ${p.model} priced as ${p.as}`);
+  for (const p of cost.pricedAs ?? []) parts.push(`answers of ${bidiShown(p.model)} priced as ${bidiShown(p.as)}`);
   if (cost.batchRows) parts.push(`${fmt.int(cost.batchRows)} Batch API rows at the Batch price`);
   if (cost.cachedTokens) parts.push(`${fmt.int(cost.cachedTokens)} cached input tokens at the cached price`);
   if (cost.cachedUnknownRows)
@@ -176,7 +178,7 @@ function firstToLast(f: ReportData['figures']): string {
 function retriesCard(d: ReportData): HTMLElement {
   const run = d.run;
   if (run) {
-    const reasks = run.reasks ? ` · ${fmt.int(run.reasks)} re-asks of invalid answers` : '';
+    const reasks = run.reasks ? ` · ${fmt.int(run.reasks)} ${run.reasks === 1 ? 're-ask' : 're-asks'} of invalid answers` : '';
     return card('retries', fmt.int(run.retries), `this run${reasks}`);
   }
   const f = d.figures;
@@ -188,6 +190,8 @@ function retriesCard(d: ReportData): HTMLElement {
 
 function figures(d: ReportData): HTMLElement {
   const f = d.figures;
+  const atLeast = f.rowsWithoutUsage > 0 || (d.run?.attemptsCutOff ?? 0) > 0;
+  const noUsage = atLeast && f.promptTokens + f.completionTokens === 0;
   const failedNote = Object.entries(f.failedByType)
     .sort((a, b) => b[1] - a[1])
     .map(([t, n]) => `${t} ${fmt.int(n)}`)
@@ -238,12 +242,13 @@ function figures(d: ReportData): HTMLElement {
         .join(' · '),
     ),
     // As the summary line says it: answers without usage are not priced, so a cost is a lower bound,
-    // and none at all is unknown (it said "no known price" of a priced model).
+    // and none at all is unknown (it said "no known price" of a priced model); a lower bound of
+    // nothing, no usage at all, is unknown too ("≥ $0.00" where stderr said "cost unknown").
     card(
       'est. cost',
-      f.cost ? `${f.rowsWithoutUsage || run?.attemptsCutOff ? '≥ ' : ''}${fmt.usd(f.cost.usd)}` : '–',
+      !f.cost || noUsage ? '–' : `${atLeast ? '≥ ' : ''}${fmt.usd(f.cost.usd)}`,
       f.cost
-        ? costNote(f.cost, f, run)
+        ? `${noUsage ? 'unknown: no usage reported · ' : ''}${costNote(f.cost, f, run)}`
         : !f.rows
           ? 'no rows'
           : f.rowsWithoutUsage
@@ -480,7 +485,7 @@ function start(): void {
   const t0 = performance.now();
   const raw = document.getElementById('report-data')?.textContent ?? 'null';
   const d = JSON.parse(raw) as ReportData;
-  document.title = `${d.title} · llm-batch report`;
+  document.title = `${bidiShown(d.title)} · llm-batch report`;
   const table = new RowsTable(d);
   const app = document.getElementById('app')!;
   app.replaceChildren(

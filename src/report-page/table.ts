@@ -3,7 +3,7 @@ import { fmt, h, withBidiMarkers } from './dom.js';
 import { messagePattern } from '../report/build-error-groups.js';
 import { cutOffAt } from '../finish-reason.js';
 import { rowStatus } from './row-status.js';
-import { bidiShown } from './bidi.js';
+import { bidiShown } from '../util/bidi.js';
 
 /** Column positions in a table row array (TABLE_COLUMNS). */
 const C = {

@@ -26,7 +26,8 @@ export function buildFigures(
    */
   run?: { startedMs?: number; wallSeconds?: number } & Pick<RunFigures, 'notRun' | 'rows' | 'retryFailed'>,
 ): Figures {
-  const failedByType: Record<string, number> = {};
+  // No prototype: a foreign file's error type `constructor` or `__proto__` is a type like any other.
+  const failedByType: Record<string, number> = Object.create(null);
   const costByModel = new Map<string, number | null>();
   const pricedAs = new Map<string, { model: string; as: string }>();
   const intervals: Array<[number, number]> = [];

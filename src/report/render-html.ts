@@ -1,5 +1,6 @@
 import type { ReportData } from './report-data.js';
 import type { PageAssets } from './page-assets.js';
+import { bidiShown } from '../util/bidi.js';
 
 /** Text for HTML element content and attribute values. */
 export function escapeHtml(s: string): string {
@@ -36,11 +37,11 @@ export function renderHtml(data: ReportData, assets: PageAssets): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="color-scheme" content="light dark">
 <meta name="generator" content="llm-batch report">
-<title>${escapeHtml(data.title)} · llm-batch report</title>
+<title>${escapeHtml(bidiShown(data.title))} · llm-batch report</title>
 <style>${inlineSafe(assets.css, 'style')}</style>
 </head>
 <body>
-<main id="app"><p>Loading the report of ${escapeHtml(data.title)}…</p><noscript>This report needs JavaScript (it runs only code inside this file and sends nothing).</noscript></main>
+<main id="app"><p>Loading the report of ${escapeHtml(bidiShown(data.title))}…</p><noscript>This report needs JavaScript (it runs only code inside this file and sends nothing).</noscript></main>
 <script id="report-data" type="application/json">${scriptJson(data)}</script>
 <script>${inlineSafe(assets.js, 'script')}</script>
 </body>

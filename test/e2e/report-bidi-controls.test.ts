@@ -30,10 +30,17 @@ it('shows bidi controls as markers in the table, the details, the other rows and
       row(1, { id, prompt: TROJAN, response: `other ${TROJAN}`, model: 'gpt\u202eevil\u202c', output: { ['lab\u202eel']: TROJAN } }),
       row(2, { response: null, error: { type: 'http', status: 500, message: `server said ${TROJAN}` }, finish_reason: null }),
     ];
-    const results = path.join(dir, 'b.jsonl');
+    // The file's name and folder with controls too: `b\u202elmth.jsonl` read as "…html" in the heading.
+    fs.mkdirSync(path.join(dir, 'in\u202edir'));
+    const results = path.join(dir, 'in\u202edir', 'b\u202elmth.jsonl');
     fs.writeFileSync(results, `${rows.join('\n')}\n`);
-    expect((await runCli(['report', results, '-q'])).code).toBe(0);
+    // Priced: the cost card names the served model its answers were priced as.
+    expect((await runCli(['report', results, '-q', '--price', '1/2', '-o', path.join(dir, 'b.html')])).code).toBe(0);
+    expect(fs.readFileSync(path.join(dir, 'b.html'), 'utf8')).toContain('<title>b⟨U+202E⟩lmth.jsonl · llm-batch report</title>');
     const { page, errors } = await openReport(browser.context, path.join(dir, 'b.html'));
+    expect(await page.title()).toBe('b⟨U+202E⟩lmth.jsonl · llm-batch report');
+    expect(await page.locator('h1').textContent()).toBe('b⟨U+202E⟩lmth.jsonl');
+    expect(await page.locator('#subtitle').textContent()).toContain('in⟨U+202E⟩dir/ · ');
     const first = page.locator('table.rows tbody tr[data-row="0"]');
     expect(await first.locator('td.text').first().textContent()).toBe('ECHO مرحبا ⟨U+202E⟩evil⟨U+202C⟩ mixed ⟨U+2066⟩iso⟨U+2069⟩');
     expect(await first.locator('td.id').textContent()).toBe('id⟨U+202E⟩abc⟨U+202C⟩');

@@ -136,6 +136,21 @@ describe('report: a cost that answers without usage leave unknown', () => {
       await page.close();
     }
   });
+
+  it('every attempt cut off, nothing answered: unknown, as the summary says it (it read "≥ $0.00")', async () => {
+    const cutInput = writePrompts(tmp.dir, 'all-cut.txt', ['one [[fault:cut*9]]']);
+    const html = path.join(tmp.dir, 'all-cut.html');
+    const r = await runCli([cutInput, '--base-url', server.url, '--no-cache', '--retries', '0', '-o', path.join(tmp.dir, 'all-cut.jsonl'), '--report', html]);
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toContain('cost unknown (no usage reported)');
+    const { page, errors } = await openReport(browser.context, html);
+    expect((await cellText(page, '[data-figure="est. cost"] .value')).trim()).toBe('–');
+    expect(await cellText(page, '[data-figure="est. cost"] .note')).toMatch(
+      /^unknown: no usage reported · .*1 attempt cut off, billed for what it generated: not priced/,
+    );
+    expect(errors).toEqual([]);
+    await page.close();
+  });
 });
 
 describe('report: the wall time of a file whose rows were tried more than once', () => {

@@ -36,6 +36,20 @@ describe('report figures: answers cut at the token limit', () => {
   });
 });
 
+describe('report figures: error types', () => {
+  it('counts a foreign file’s types named like an object’s keys as any others (they read "constructor NaN")', () => {
+    const failed = (i: number, type: string) => row(i, { response: null, error: { type, message: 'x' } });
+    const f = buildFigures([failed(0, 'constructor'), failed(1, 'toString'), failed(2, '__proto__'), failed(3, 'constructor')], 0);
+    expect(Object.entries(f.failedByType)).toEqual([
+      ['constructor', 2],
+      ['toString', 1],
+      ['__proto__', 1],
+    ]);
+    // As the page gets them: through JSON.
+    expect(Object.entries(JSON.parse(JSON.stringify(f.failedByType)))).toEqual(Object.entries(f.failedByType));
+  });
+});
+
 describe('report error groups', () => {
   it('list a prompt’s id once when it failed for several models and samples', () => {
     const fail = (id: string, model: string, sample: number) =>

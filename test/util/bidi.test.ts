@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bidiPieces, bidiShown } from '../../src/report-page/bidi.js';
+import { bidiPieces, bidiShown } from '../../src/util/bidi.js';
 
 describe('the report page shows bidi controls instead of applying them', () => {
   it('names each embedding, override and isolate, and leaves the marks of right-to-left text', () => {
