@@ -26,6 +26,7 @@ import { MOCK_BATCHES_GONE } from './mock-batches-gone.js';
 import { batchesOfMock } from './mock-run.js';
 import { uncollectedNote, uncollectedOf } from './pending-batches.js';
 import { mergeResults } from '../output/merge-results.js';
+import { storedResultsFormat } from '../output/results-format.js';
 import { mergedCsvLayout, mergeSource } from './merge-layout.js';
 import { tornRowNote, writtenNowNote } from './written-now.js';
 import { collectedBatchIds, nothingPendingLine, refusedLeftLine } from './collected-batches.js';
@@ -305,9 +306,14 @@ interface MergeOptions {
  * answers out. The settings the merged file gets: the first output's, with every output's models and
  * the most samples (when --force merged outputs that differ); and how many shards are missing.
  */
-function checkSameRun(outputs: readonly string[], force: boolean, io: CliIo): { meta: Record<string, unknown> | undefined; missingShards: number } {
+function checkSameRun(
+  outputs: readonly string[],
+  force: boolean,
+  io: CliIo,
+): { meta: Record<string, unknown> | undefined; missingShards: number; withoutMeta: number } {
   let first: { file: string; meta: Record<string, unknown> } | undefined;
   const shards: string[] = [];
+  let withoutMeta = 0;
   const allModels: string[] = [];
   let repeat = 1;
   for (const file of outputs) {
@@ -316,9 +322,13 @@ function checkSameRun(outputs: readonly string[], force: boolean, io: CliIo): { 
     // Read twice (the last row per answer, then the rows): a pipe's second pass would be empty.
     const once = notRereadable(file);
     if (once) throw new RunError(`cannot merge ${file}: ${once}, and merge reads each output twice: save it to a file first`, 'input');
+    // Its metadata says so: its answers are plain lines, which would be refused line by line as broken JSON.
+    if (storedResultsFormat(file) === 'text')
+      throw new RunError(`cannot merge ${file}: it is a text output (no ids to merge by); merge reads the JSONL or CSV results of runs`, 'input');
     const meta = readRunMeta(file);
     if (!meta) {
       io.stderr.write(`llm-batch: ${file} has no run metadata (${metaPath(file)}); its settings cannot be checked\n`);
+      withoutMeta++;
       continue;
     }
     const { shard } = meta;
@@ -343,8 +353,13 @@ function checkSameRun(outputs: readonly string[], force: boolean, io: CliIo): { 
   if (first && repeat > 1) first.meta['repeat'] = repeat;
   const [n] = [...counts];
   const missing = n ? Array.from({ length: Number(n) }, (_, i) => `${i + 1}/${n}`).filter((s) => !shards.includes(s)) : [];
-  if (missing.length > 0) io.stderr.write(`llm-batch: shard${missing.length === 1 ? '' : 's'} ${missing.join(', ')} not among the outputs\n`);
-  return { meta: first?.meta, missingShards: missing.length };
+  // An output without metadata may be one of them: its shard cannot be told (--input can check the rows).
+  const among =
+    withoutMeta > 0
+      ? `the outputs with run metadata (${counted(withoutMeta, 'output')} without may hold ${missing.length === 1 ? 'it' : 'them'})`
+      : 'the outputs';
+  if (missing.length > 0) io.stderr.write(`llm-batch: shard${missing.length === 1 ? '' : 's'} ${missing.join(', ')} not among ${among}\n`);
+  return { meta: first?.meta, missingShards: missing.length, withoutMeta };
 }
 
 /** Metadata without its shard: the merged file is all of them. */
@@ -471,7 +486,7 @@ async function mergeLocked(outputs: readonly string[], opts: MergeOptions, io: C
   const toStdout = opts.output === '-';
   if (lock && fs.existsSync(opts.output) && !opts.overwrite)
     throw new RunError(`${opts.output} already exists: pass --overwrite to replace it (nothing was changed)`, 'output');
-  const { meta, missingShards } = checkSameRun(outputs, opts.force ?? false, io);
+  const { meta, missingShards, withoutMeta } = checkSameRun(outputs, opts.force ?? false, io);
   // Even with -q: a cron merge of a shard still running would otherwise lack its later rows unsaid.
   const beingWritten = new Set<string>();
   for (const file of outputs) {
@@ -522,7 +537,9 @@ async function mergeLocked(outputs: readonly string[], opts: MergeOptions, io: C
   // A file a run is writing ends with the row it is writing: said above, and no resume's to ask.
   for (const file of stats.torn) if (!beingWritten.has(file)) io.stderr.write(tornRowNote(file));
   // A shard missing, still being written or with batches out leaves rows out as surely as an unanswered prompt does.
-  const incomplete = stats.failed > 0 || (missing?.count ?? 0) > 0 || missingShards > 0 || beingWritten.size > 0 || uncollected > 0;
+  // A shard not found by its metadata is not missing when --input finds every answer in outputs without any.
+  const shardsMissing = missingShards > 0 && !(missing?.count === 0 && withoutMeta >= missingShards);
+  const incomplete = stats.failed > 0 || (missing?.count ?? 0) > 0 || shardsMissing || beingWritten.size > 0 || uncollected > 0;
   const reasoning = leftOut.line();
   if (reasoning && !opts.quiet) io.stderr.write(`llm-batch: ${reasoning}\n`);
   const noun = answered?.matrix ? ['answer', 'answers'] : ['id', 'ids'];

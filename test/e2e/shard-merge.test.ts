@@ -149,6 +149,26 @@ describe('--shard i/N and merge', () => {
     expect(partial.stderr).toMatch(/merged \d+ rows? from 1 file .*; \d+ ids? of .*in\.txt (have|has) no row/);
   });
 
+  it('a shard whose output lost its metadata: "may hold it", and exit 0 once --input finds every id; a text output is refused as one', async () => {
+    const input = writePrompts(ctx.dir, 'in.txt', prompts(12));
+    const outs = [1, 2].map((i) => at(`nm-${i}.jsonl`));
+    for (const [i, out] of outs.entries()) expect((await runCli([input, '-o', out, '--base-url', ctx.server.url, '--shard', `${i + 1}/2`, '-q'])).code).toBe(0);
+    fs.rmSync(`${outs[1]}.meta.json`);
+    const checked = await runInWorker(['merge', ...outs, '-o', at('nm-all.jsonl'), '--input', input]);
+    expect(checked.stderr).toContain('llm-batch: shard 2/2 not among the outputs with run metadata (1 output without may hold it)\n');
+    expect(checked.stderr).toMatch(/every id of .* has a row\n$/);
+    expect(checked.code).toBe(0);
+    // Without --input nothing says the rows are there: still exit 1.
+    expect((await runInWorker(['merge', ...outs, '-o', at('nm-unchecked.jsonl')])).code).toBe(1);
+
+    const text = at('nm.txt');
+    expect((await runCli([input, '-o', text, '--base-url', ctx.server.url, '-q'])).code).toBe(0);
+    const refused = await runInWorker(['merge', text, '-o', at('nm-text.jsonl')]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toBe(`llm-batch: cannot merge ${text}: it is a text output (no ids to merge by); merge reads the JSONL or CSV results of runs\n`);
+    expect(fs.existsSync(at('nm-text.jsonl'))).toBe(false);
+  });
+
   it('merge exits 1 when a shard is missing or still being written, also without --input; -q then says its line', async () => {
     const input = writePrompts(ctx.dir, 'in.txt', prompts(12));
     const outs = [1, 2].map((i) => path.join(ctx.dir, `w-${i}.jsonl`));
