@@ -320,11 +320,23 @@ export async function closeOutputTarget(
           `${compact.path} was not compacted (${errorMessage(err)}): every row is kept, the superseded ones too (the last row per prompt counts), and the next --resume compacts them`,
         );
       });
-    const rows = counted(dropped, 'superseded row');
-    if (dropped > 0) info(`${compact.path}: ${superseded > 0 ? `${rows} replaced by this run's` : `${rows} left by an earlier run dropped`} (compacted)`);
+    if (dropped > 0) info(`${compact.path}: ${compactedWords(dropped, superseded)} (compacted)`);
   }
   if (!stopped && !unfinished && config.resume && config.retryFailed && config.output.kind === 'file') endRetryFailed(config.output.path, info);
   return oldFileKept;
+}
+
+/**
+ * What a resume's compaction dropped: rows this run replaced, and rows an earlier one replaced but
+ * left (a run killed or stopped before its own compaction), which this run must not claim.
+ */
+function compactedWords(dropped: number, superseded: number): string {
+  const ours = Math.min(dropped, superseded);
+  const earlier = dropped - ours;
+  const words = [];
+  if (ours > 0) words.push(`${counted(ours, 'superseded row')} replaced by this run's`);
+  if (earlier > 0) words.push(`${counted(earlier, ours > 0 ? 'row' : 'superseded row')} left by an earlier run dropped`);
+  return words.join(', ');
 }
 
 /**

@@ -54,6 +54,30 @@ describe('a --resume with nothing left to ask', () => {
   });
 });
 
+describe('a --resume after one killed before its compaction', () => {
+  it('says which superseded rows it replaced and which an earlier run left (it claimed them all)', async () => {
+    const dir = tmp();
+    const input = path.join(dir, 'in.txt');
+    const out = path.join(dir, 'out.jsonl');
+    fs.writeFileSync(input, 'alpha\nbeta\ngamma\n');
+    // b's failure answered by the killed resume, c's still failed.
+    const w = openFileWriter(out, 'jsonl', { append: false });
+    for (const row of [okRow('a', 'A'), errRow('b', 'connection reset'), errRow('c', 'connection reset'), okRow('b', 'B')]) await w.write(row);
+    await w.close();
+
+    const { config, target } = await openTarget([input, '-o', out, '--resume', '--mock']);
+    try {
+      await target.writer.write(okRow('c', 'C'));
+      const said: string[] = [];
+      await closeOutputTarget(config, target, undefined, (line) => said.push(line));
+      expect((await collect(readResults(out, 'jsonl'))).map((r) => r.response)).toEqual(['A', 'B', 'C']);
+      expect(said).toEqual([`${out}: 1 superseded row replaced by this run's, 1 row left by an earlier run dropped (compacted)`]);
+    } finally {
+      target.lock?.release();
+    }
+  });
+});
+
 /**
  * An output target opened on a fresh out.jsonl with the lock's heartbeat on a fake clock (advance it
  * with vi.advanceTimersByTime); its lock released and real timers back after `test`.
