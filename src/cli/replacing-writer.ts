@@ -3,7 +3,7 @@ import { renameDurably } from '../util/rename-durably.js';
 import { openReplacementTemp } from '../util/replacement-temp.js';
 import { replacementPaths } from '../util/write-file-atomic.js';
 import { PLAIN_CSV, streamWriter, type CsvLayout, type LockHandle, type OutputFormat, type RowWriter } from '../output/index.js';
-import { ExitCode } from '../errors.js';
+import { ExitCode, RunError } from '../errors.js';
 import { openTempRowWriter } from '../output/temp-row-writer.js';
 import type { CliIo } from './io.js';
 import { localeIsAscii } from '../ui/plain-text.js';
@@ -17,6 +17,8 @@ export interface ReplacingWriter {
   commit(): Promise<void>;
   /** Closes the writer and removes the new file: the old one stays as it was (or there is none). */
   abandon(): Promise<void>;
+  /** A failure of the writer or the commit, in the words of the file asked for (see abandonedError). */
+  failed?(err: unknown): unknown;
 }
 
 /**
@@ -56,7 +58,7 @@ export function openReplacingWriter(
         renameDurably(tmp, target);
       } catch (err) {
         fs.rmSync(tmp, { force: true });
-        throw err;
+        throw abandonedError(err, tmp, file);
       } finally {
         unlisten();
       }
@@ -66,7 +68,24 @@ export function openReplacingWriter(
       fs.rmSync(tmp, { force: true });
       unlisten();
     },
+    failed: (err) => abandonedError(err, tmp, file),
   };
+}
+
+/**
+ * A write to the temp file that failed (a full disk: `Cannot write to output file c.jsonl.123.tmp:
+ * ENOSPC…`) named the temp file, gone by the time it is read, and not that `-o` was left alone: it
+ * names the file asked for and says so, as an interrupt does.
+ */
+function abandonedError(err: unknown, tmp: string, file: string): unknown {
+  if (!(err instanceof Error) || !err.message.includes(tmp)) return err;
+  err.message = err.message.replaceAll(tmp, file);
+  return leftAlone(err, file);
+}
+
+function leftAlone(err: Error, file: string): Error {
+  err.message = `${err.message}: nothing was written to ${file} (it is as it was)`;
+  return err;
 }
 
 export interface ReplacingFile {
@@ -76,6 +95,8 @@ export interface ReplacingFile {
   commit(): Promise<void>;
   /** Closes and removes the temp file: the old one stays as it was (or there is none). */
   abandon(): Promise<void>;
+  /** A failure to write the text, saying that the file was left alone. */
+  failed(err: unknown): unknown;
 }
 
 /**
@@ -130,6 +151,7 @@ export function openReplacingFile(file: string, io?: CliIo, exit: (code: number)
       fs.rmSync(tmp, { force: true });
       unlisten();
     },
+    failed: (err) => (err instanceof RunError && err.code === 'output' ? leftAlone(err, file) : err),
   };
 }
 
@@ -153,13 +175,16 @@ export function writtenInPlace(writer: RowWriter): ReplacingWriter {
 }
 
 /** Writes `output` with `write`: committed once `write` is done, abandoned (and rethrown) if it fails. */
-export async function writeWhole<W, T>(output: { writer: W; commit(): Promise<void>; abandon(): Promise<void> }, write: (writer: W) => Promise<T>): Promise<T> {
+export async function writeWhole<W, T>(
+  output: { writer: W; commit(): Promise<void>; abandon(): Promise<void>; failed?(err: unknown): unknown },
+  write: (writer: W) => Promise<T>,
+): Promise<T> {
   let result: T;
   try {
     result = await write(output.writer);
   } catch (err) {
     await output.abandon();
-    throw err;
+    throw output.failed?.(err) ?? err;
   }
   await output.commit();
   return result;

@@ -191,8 +191,9 @@ function noRows(input: string, size: number, tornBytes: number): RunError {
 /** Writes all of `text` and waits until the stream took it; a reader that left is OutputClosedError. */
 function writeWhole(stream: NodeJS.WritableStream, text: string): Promise<void> {
   return new Promise((resolve, reject) => {
+    // Kept on after a failure: a file stream emits its write's error again after the callback, and
+    // an 'error' with no listener ended the process (`report -o` on a full disk: a stack, the temp file left).
     const fail = (err: unknown): void => {
-      stream.removeListener('error', fail);
       const code = (err as { code?: unknown } | null)?.code;
       reject(code === 'EPIPE' ? new OutputClosedError() : new RunError(`cannot write the report: ${(err as Error).message}`, 'output'));
     };

@@ -286,3 +286,48 @@ describe('an output that fills up mid-run', () => {
     expect(new Set(wholeRows('out.jsonl').map((row) => row.id)).size).toBe(30);
   });
 });
+
+describe('a file written whole (--compact, merge, report) that does not fit', () => {
+  it('is left as it was, named as asked (not its temp file, gone), and says so; report did not crash', async () => {
+    const rows = Array.from({ length: 40 }, (_, i) =>
+      JSON.stringify({
+        id: `r${i}`,
+        line: i + 1,
+        prompt: 'p',
+        response: 'x'.repeat(2000),
+        error: null,
+        attempts: 1,
+        latency_ms: 5,
+        model: 'm',
+        finish_reason: 'stop',
+        usage: null,
+      }),
+    );
+    fs.writeFileSync(path.join(ctx.dir, 'big.jsonl'), `${rows.join('\n')}\n`);
+    fs.writeFileSync(path.join(ctx.dir, 'old.jsonl'), 'kept\n');
+    const cases = [
+      [
+        'llm-batch --compact big.jsonl -o old.jsonl --overwrite',
+        /^llm-batch: Cannot write to output file old\.jsonl: EFBIG: file too large, write: nothing was written to old\.jsonl \(it is as it was\)$/,
+      ],
+      [
+        'llm-batch merge big.jsonl -o m.jsonl -q',
+        /^llm-batch: Cannot write to output file m\.jsonl: EFBIG: file too large, write: nothing was written to m\.jsonl \(it is as it was\)$/,
+      ],
+      [
+        'llm-batch report big.jsonl -o r.html -q',
+        /^llm-batch: cannot write the report: EFBIG: file too large, write: nothing was written to r\.html \(it is as it was\)$/,
+      ],
+    ] as const;
+    for (const [line, said] of cases) {
+      const r = await shell(line, CAP_BLOCKS);
+      expect(r.code, r.stderr).toBe(2);
+      expect(
+        stderrLines(r).filter((l) => !l.includes('no run metadata')),
+        line,
+      ).toEqual([expect.stringMatching(said)]);
+    }
+    expect(fs.readFileSync(path.join(ctx.dir, 'old.jsonl'), 'utf8')).toBe('kept\n');
+    expect(fs.readdirSync(ctx.dir).filter((f) => /^(m\.jsonl|r\.html)|\.tmp$/.test(f))).toEqual([]);
+  });
+});
