@@ -160,7 +160,9 @@ export function createProgram(version: string): Command {
   program
     .option(
       '--json-schema <file|json>',
-      'JSON Schema every answer must match (a file, or inline JSON starting with {): sent as response_format (strict), answers validated and re-asked, fields as CSV columns',
+      'JSON Schema every answer must match (a file, or @file as -t takes one, or inline JSON starting with {): sent as response_format (strict), answers validated and re-asked, fields as CSV columns',
+      // `@schema.json`, as -t and -s read a file: the same file, not "no such file".
+      (value: string) => (value.startsWith('@') && value.length > 1 ? value.slice(1) : value),
     )
     .option('--json', "answers must be JSON (JSON mode, no schema); parsed into the row's output")
     .option('--schema-retries <n>', 're-asks after an answer that is not valid JSON or fails the schema (default 2)', wholeNumber)

@@ -116,7 +116,10 @@ class Strictifier {
   root(input: unknown): StrictSchema {
     if (!isObject(input)) this.fail('', 'the schema must be a JSON object');
     if (input.type !== 'object')
-      this.fail('', `the root must be {"type": "object"} (strict mode answers are objects), got type ${JSON.stringify(input.type ?? null)}`);
+      this.fail(
+        '',
+        `the root must be {"type": "object"} (strict mode answers are objects), got ${input.type === undefined ? 'no type' : `type ${JSON.stringify(input.type)}`}`,
+      );
     if (input.anyOf !== undefined) this.fail('', 'anyOf is not allowed at the root');
     const { $schema: _s, $id: _i, ...rest } = input;
     const schema = this.node(rest, '', 1);

@@ -27,6 +27,15 @@ describe.concurrent('-t @FILE and -s @FILE', () => {
     ]);
   });
 
+  it('--json-schema @FILE reads the file as -t @FILE does (it was "no such file")', async () => {
+    const { run, server } = await fresh();
+    const input = writeFile('s.txt', 'one\n');
+    const schema = writeFile('label.json', JSON.stringify({ type: 'object', properties: { label: { type: 'string' } }, required: ['label'] }));
+    const r = await run([input, '--json-schema', `@${schema}`]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(server.requests.map((q) => q.body.response_format?.json_schema?.name)).toEqual(['label']);
+  });
+
   it.each([
     ['-t', '@', /^llm-batch: --template @ needs a file name after the @/],
     ['-s', '@NOPE', /^llm-batch: --system @.*nope\.txt: no such file$/],

@@ -13,6 +13,9 @@ const obj = (properties: Record<string, unknown>, extra: Record<string, unknown>
 describe('strictify: schemas strict mode refuses (usage error naming pointer and rule)', () => {
   it.each<[string, unknown, RegExp]>([
     ['root not an object type', { type: 'array', items: { type: 'string' } }, /--json-schema \(inline\): \/: the root must be \{"type": "object"\}/],
+    // Not "got type null": a schema of no type names none ({} or an anyOf).
+    ['root with no type', { anyOf: [{ type: 'object' }] }, /the root must be \{"type": "object"\} \(strict mode answers are objects\), got no type; /],
+    ['root of type null', { type: null }, /got type null; /],
     ['root anyOf', { type: 'object', properties: {}, anyOf: [{ type: 'object' }] }, /\/: anyOf is not allowed at the root/],
     ['root not JSON object', ['a'], /\/: the schema must be a JSON object/],
     [
