@@ -1,6 +1,6 @@
 import { createReadStream } from 'node:fs';
 import path from 'node:path';
-import { Readable } from 'node:stream';
+import { Readable, Transform } from 'node:stream';
 import { createInterface } from 'node:readline';
 import type { Batch } from 'openai/resources/batches';
 import { createHttpFetch } from '../provider/http-fetch.js';
@@ -138,6 +138,34 @@ function traced(transport: typeof fetch, options: BatchClientOptions): typeof fe
 /** As --idle-timeout's default. */
 const DEFAULT_IDLE_MS = 90_000;
 
+/** An upload's whole time, for a 200 MB file at ~60 KB/s: a stall is idleWatch's to end, not this. */
+const UPLOAD_TIMEOUT_MS = 60 * 60 * 1000;
+
+/**
+ * A signal for one call that follows `parent` (the run's stop) and aborts on its own once `ms` pass
+ * without a `poke` (bytes moving): a server that holds a transfer is left, not waited on for ever.
+ * `pause` stops the clock while the time is the caller's own; `stalled` tells that abort from the parent's.
+ */
+function idleWatch(parent: AbortSignal | undefined, ms: number) {
+  const linked = linkedAbort(parent);
+  let timer: NodeJS.Timeout | undefined;
+  const poke = () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => linked.controller.abort(), ms);
+  };
+  poke();
+  return {
+    signal: linked.controller.signal,
+    poke,
+    pause: () => clearTimeout(timer),
+    stalled: () => linked.controller.signal.aborted && !parent?.aborted,
+    done() {
+      clearTimeout(timer);
+      linked.unlink();
+    },
+  };
+}
+
 export function createBatchClient(options: BatchClientOptions): BatchClient {
   const client = new OpenAI({
     apiKey: options.apiKey ?? 'no-key',
@@ -181,15 +209,34 @@ export function createBatchClient(options: BatchClientOptions): BatchClient {
           // a server that answers before reading the whole body (a 413, a 401) leaves it unread, and
           // its file descriptor open for the rest of the run, one more every round.
           const stream = createReadStream(file);
+          // A server that takes the file and never answers (or stops reading it) is left after
+          // --idle-timeout without progress, and the file sent again at the next poll: the SDK's own
+          // limit is the whole upload's, 10 minutes, which a large file on a slow link needs and more.
+          const idle = idleWatch(signal, idleMs);
+          const read = new Transform({
+            transform(chunk, _encoding, done) {
+              idle.poke();
+              done(null, chunk);
+            },
+          });
+          stream.on('error', (err) => read.destroy(err)).pipe(read);
+          let sent = false;
+          read.once('end', () => (sent = true));
           try {
             const uploaded = await client.files.create(
-              { file: toStreamingFile(stream, path.basename(file), { type: 'application/jsonl' }), purpose: 'batch' },
-              { maxRetries: 0, signal },
+              { file: toStreamingFile(read, path.basename(file), { type: 'application/jsonl' }), purpose: 'batch' },
+              { maxRetries: 0, signal: idle.signal, timeout: UPLOAD_TIMEOUT_MS },
             );
             return uploaded.id;
+          } catch (err) {
+            if (!idle.stalled()) throw err;
+            const silence = sent ? `no answer ${idleMs / 1000}s after the file was sent` : `nothing sent for ${idleMs / 1000}s`;
+            throw new BatchApiError(options.redact(`uploading ${path.basename(file)}: ${silence} (--idle-timeout)`), undefined, true);
           } finally {
+            idle.done();
             // Its file may be gone by the time an unread stream opens it: the call is over, so is the error.
             stream.on('error', () => {}).destroy();
+            read.destroy();
           }
         },
         options.uploadSignal ?? signal,
@@ -217,32 +264,25 @@ export function createBatchClient(options: BatchClientOptions): BatchClient {
       // A download that stalls (a proxy holding a half-sent file) is ended after --idle-timeout without
       // bytes, and tried again at the next poll as a cut one is: else it held the run, and its lock, for ever.
       // Linked to the run's stop for the whole download: the SDK's listener on it cuts the body too.
-      const idle = linkedAbort(signal);
-      let timer: NodeJS.Timeout | undefined;
-      const waiting = () => {
-        clearTimeout(timer);
-        timer = setTimeout(() => idle.controller.abort(), idleMs);
-      };
-      const stalled = () => idle.controller.signal.aborted && !signal?.aborted;
+      const idle = idleWatch(signal, idleMs);
       const what = `downloading ${fileId}`;
       let stream: Readable | undefined;
       let reader: ReturnType<typeof createInterface> | undefined;
-      waiting();
       try {
-        const response = await classified(what, () => client.files.content(fileId, { signal: idle.controller.signal }));
+        const response = await classified(what, () => client.files.content(fileId, { signal: idle.signal }));
         if (!response.body) return;
         stream = Readable.fromWeb(response.body as import('node:stream/web').ReadableStream<Uint8Array>);
-        stream.on('data', waiting);
+        stream.on('data', idle.poke);
         reader = createInterface({ input: stream, crlfDelay: Infinity });
         for await (const line of reader) {
           if (line.trim() === '') continue;
           // The time the caller takes over a line is not the server's silence.
-          clearTimeout(timer);
+          idle.pause();
           yield line;
-          waiting();
+          idle.poke();
         }
       } catch (err) {
-        if (stalled()) throw new BatchApiError(options.redact(`${what}: no data for ${idleMs / 1000}s (--idle-timeout)`), undefined, true);
+        if (idle.stalled()) throw new BatchApiError(options.redact(`${what}: no data for ${idleMs / 1000}s (--idle-timeout)`), undefined, true);
         // A body cut off mid-file (a reset, a proxy timeout) is worth another try, like a failed request.
         const known =
           err instanceof RunError || err instanceof BatchApiError ? err : classify(err, what, options.redact, options.apiKey === undefined, options.baseURL);
@@ -250,8 +290,7 @@ export function createBatchClient(options: BatchClientOptions): BatchClient {
           ? known
           : new BatchApiError(options.redact(`${what}: ${known.message}`), undefined, true);
       } finally {
-        clearTimeout(timer);
-        idle.unlink();
+        idle.done();
         reader?.close();
         stream?.destroy();
       }

@@ -426,6 +426,23 @@ describe('--batch-api: a call the server holds', () => {
     },
   );
 
+  it('an upload the server takes and never answers is given up after --idle-timeout and sent again (it waited 10 minutes)', async () => {
+    let seen = 0;
+    ctx.server.options.batches = { stepMs: 30, hang: (s) => s === 'upload' && ++seen === 1 };
+    const input = writePrompts(ctx.dir, 'in.txt', prompts(8));
+    const out = path.join(ctx.dir, 'out.jsonl');
+    const r = await runCli([input, '-o', out, ...batchArgs(), '--idle-timeout', '0.5']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/uploading chunk-\d+\.jsonl: no answer 0\.5s after the file was sent \(--idle-timeout\); trying again at the next poll/);
+    expect(ctx.server.batchState.counts.uploads).toBe(2);
+    expect(ctx.server.batchState.counts.creates).toBe(1);
+    expect(
+      rowsOf(out)
+        .map((x) => x.prompt)
+        .sort(),
+    ).toEqual(prompts(8).sort());
+  });
+
   it('a download that stalls is given up after --idle-timeout and tried again: every row once', async () => {
     let seen = 0;
     ctx.server.options.batches = { stepMs: 30, hang: (s) => s === 'download' && ++seen === 1 };
