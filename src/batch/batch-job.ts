@@ -431,6 +431,8 @@ export class BatchJob {
         this.update(chunk, await this.o.client.cancel(chunk.batchId));
         this.o.info(`${this.label(chunk)}: ${chunk.status}`);
       } else if (!chunk.batchId) {
+        // Uploaded, and no batch made from it (looked up above): its file would stay in the storage, billed and unnamed.
+        if (chunk.fileId) await this.removeServerFile(chunk, chunk.fileId);
         await this.abortRows(chunk, new Set(readIndex(this.dir, chunk).keys()), readIndex(this.dir, chunk));
         chunk.status = 'cancelled';
         chunk.collected = true;

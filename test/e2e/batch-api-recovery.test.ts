@@ -276,6 +276,20 @@ describe('--batch-api --overwrite', () => {
 });
 
 describe('--batch-api: an exhausted quota', () => {
+  it('cancel after a quota stop deletes the uploaded request file no batch was made from (it stayed in the storage)', async () => {
+    ctx.server.options.batches = { stepMs: 30, createQuota: () => true };
+    const input = writePrompts(ctx.dir, 'in.txt', prompts(3));
+    const out = path.join(ctx.dir, 'out.jsonl');
+    const r = await runCli([input, '-o', out, ...batchArgs()], { timeoutMs: 10_000 });
+    expect(r.code, r.stderr).toBe(3);
+    const uploaded = [...ctx.server.batchState.files.keys()];
+    expect(uploaded).toHaveLength(1);
+    const cancelled = await runCli(['cancel', out, '--base-url', ctx.server.url, '--poll', '0.05']);
+    expect(cancelled.code, cancelled.stderr).toBe(0);
+    expect(ctx.server.batchState.deleted).toEqual(uploaded);
+    expect(rowsOf(out).map((row) => row.error?.type)).toEqual(['aborted', 'aborted', 'aborted']);
+  });
+
   it.each([
     [true, /HTTP 429 You exceeded your current quota/],
     ['credits', /HTTP 402 Insufficient credits/],
