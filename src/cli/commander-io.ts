@@ -96,6 +96,8 @@ const KEY_IN_ENV = '(the API key is read from the OPENAI_API_KEY environment var
 
 /** An option named for a key with its value glued on by another character than `=` (`--key:…`, `--token,…`). */
 const KEY_OPTION_GLUED = /^--(?:[a-z\d]+[-_])*(?:api[-_]?key|key|token|secret|password|bearer|auth|authorization|credentials?)[:,./](?=.)/i;
+/** An option named for a key, then any separator but `=` (which UNKNOWN_OPTION splits at). */
+const KEY_NAME_THEN_SEPARATOR = /^--(?:[a-z\d]+[-_])*(?:api[-_]?key|key|token|secret|password|bearer|auth|authorization|credentials?)[^A-Za-z\d=]/i;
 /** A provider's key prefix: an option's own words may start so (`--xai-reasoning-effort`), a key has digits too. */
 const KEY_PREFIX = /^(?:gsk_|hf_|xai-|(?:sk|rk|pk)-|AIza)/i;
 
@@ -112,7 +114,7 @@ const COUNT_OPTION =
  */
 function keyInName(name: string): number | undefined {
   const glued = !COUNT_OPTION.test(name) && KEY_OPTION_GLUED.exec(name);
-  const found = [glued ? glued[0].length : undefined, prefixedKeyAt(name), longRunAt(name)].filter((at) => at !== undefined);
+  const found = [glued ? glued[0].length : undefined, prefixedKeyAt(name), longRunAt(name), keyAfterNameAt(name)].filter((at) => at !== undefined);
   return found.length > 0 ? Math.min(...found) : undefined;
 }
 
@@ -132,8 +134,21 @@ function prefixedKeyAt(name: string): number | undefined {
  * character, or none, is such a run.
  */
 function longRunAt(name: string): number | undefined {
-  for (const run of name.matchAll(/[A-Za-z\d]{20,}/g)) if (/\d/.test(run[0])) return run.index;
+  // Three digits at least under 32 characters: a typo's run of words ends in a number or two (`--maxrequests10…`).
+  for (const run of name.matchAll(/[A-Za-z\d]{20,}/g)) if ((run[0].match(/\d/g)?.length ?? 0) >= (run[0].length >= 32 ? 1 : 3)) return run.index;
   return undefined;
+}
+
+/**
+ * Where the value begins in an option named for a key and glued to it by any separator, when that
+ * value looks like one (16 characters or more, a digit among them): `--api-key-<uuid>`,
+ * `--token-AbC_dEf-…`. `--token-budget.json`, `--keys-file` are an option's own words.
+ */
+function keyAfterNameAt(name: string): number | undefined {
+  const named = KEY_NAME_THEN_SEPARATOR.exec(name);
+  if (!named || COUNT_OPTION.test(name)) return undefined;
+  const rest = name.slice(named[0].length);
+  return rest.length >= 16 && /\d/.test(rest) ? named[0].length : undefined;
 }
 
 /** An unknown option named for a key or a header, or with a credential in its value: its value as `***`, and a line on where the key goes. */

@@ -316,8 +316,10 @@ export async function closeOutputTarget(
           throw interrupted;
         }
         // As a full disk's: the file keeps every row, and the next resume compacts it (`earlier`).
+        // Not the temp file's name: it is removed by now (`Cannot write to output file /abs/out.jsonl.compact.tmp: EFBIG…`).
+        const why = errorMessage(err).replace(/^Cannot write to output file .*\.compact\.tmp: /s, '');
         throw new OutputWriteError(
-          `${compact.path} was not compacted (${errorMessage(err)}): every row is kept, the superseded ones too (the last row per prompt counts), and the next --resume compacts them`,
+          `${compact.path} was not compacted (${why}): every row is kept, the superseded ones too (the last row per prompt counts), and the next --resume compacts them`,
         );
       });
     if (dropped > 0) info(`${compact.path}: ${compactedWords(dropped, superseded)} (compacted)`);

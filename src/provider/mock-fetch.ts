@@ -54,7 +54,9 @@ export function cappedReply(
   const cap = [body.max_completion_tokens, body.max_tokens].find((n): n is number => typeof n === 'number' && Number.isInteger(n) && n > 0);
   const tokens = approxTokens(reply);
   if (cap === undefined || tokens <= cap) return { text: reply, finishReason: 'stop', tokens };
-  return { text: reply.slice(0, cap * 4), finishReason: 'length', tokens: cap };
+  // Not half a character: a model's cut answer ends between characters (an emoji is two UTF-16 units).
+  const cut = reply.slice(0, cap * 4);
+  return { text: /[\ud800-\udbff]$/.test(cut) ? cut.slice(0, -1) : cut, finishReason: 'length', tokens: cap };
 }
 
 const json = (status: number, body: unknown) => new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });

@@ -328,6 +328,14 @@ describe('a file written whole (--compact, merge, report) that does not fit', ()
       ).toEqual([expect.stringMatching(said)]);
     }
     expect(fs.readFileSync(path.join(ctx.dir, 'old.jsonl'), 'utf8')).toBe('kept\n');
+    // A resume's compaction of its output names the output, not its temp file (removed by then).
+    fs.writeFileSync(path.join(ctx.dir, 'in.txt'), `${Array.from({ length: 40 }, (_, i) => `p${i}`).join('\n')}\n`);
+    expect((await shell('llm-batch in.txt --mock -o r.jsonl -q')).code).toBe(0);
+    const [first] = fs.readFileSync(path.join(ctx.dir, 'r.jsonl'), 'utf8').split('\n');
+    fs.appendFileSync(path.join(ctx.dir, 'r.jsonl'), `${first}\n${JSON.stringify({ ...JSON.parse(first!), response: 'y'.repeat(40_000) })}\n`);
+    const resumed = await shell('llm-batch in.txt --mock -o r.jsonl --resume -q', CAP_BLOCKS);
+    expect(resumed.code, resumed.stderr).toBe(2);
+    expect(stderrLines(resumed)[0]).toMatch(/^llm-batch: r\.jsonl was not compacted \(EFBIG: file too large, write\): every row is kept/);
     expect(fs.readdirSync(ctx.dir).filter((f) => /^(m\.jsonl|r\.html)|\.tmp$/.test(f))).toEqual([]);
   });
 });

@@ -60,6 +60,10 @@ describe.concurrent('an unknown option that carries a key', () => {
     [['p.txt', `--api-key${HEX}`], "llm-batch: unknown option '--api-***'"],
     [['p.txt', '--api-keysk-proj-ARGVleak1234567890abcdef_ARGVleak1234567890'], "llm-batch: unknown option '--api-keysk-proj-***'"],
     [['p.txt', `--token#${HEX}=x`], "llm-batch: unknown option '--token#***'"],
+    // A key-named option and a key with separators of its own (a UUID, as Scaleway's; one with `_`).
+    [['p.txt', '--api-key-5f3a9c1e-77b2-4d6a-08e5-b2c9d4f1a7e3'], "llm-batch: unknown option '--api-key-***'"],
+    [['p.txt', '--bearer-123e4567-e89b-12d3-a456-426614174000'], "llm-batch: unknown option '--bearer-***'"],
+    [['p.txt', '--key-AbC_dEf-9hIjKlMnOpQrStUvWxYz0123456789'], "llm-batch: unknown option '--key-***'"],
   ])('%j: exit 2, the credential masked, and where the key goes', async (args, line) => {
     const r = await runInWorker(args);
     expect(r.code, r.stderr).toBe(2);
@@ -90,6 +94,8 @@ describe.concurrent('an unknown option that carries a key', () => {
     '--max-reasoning-token=100',
     '--xai-grok-3-mini-reasoning',
     '--hf_home_dir_v2_cache_path',
+    // A typo's words run together with a number: no key (the 20-character rule took it for one).
+    '--maxconcurrentrequests10',
   ])('%s is repeated as typed: no credential in it', async (arg) => {
     const r = await runInWorker(['p.txt', arg]);
     expect(r.code).toBe(2);

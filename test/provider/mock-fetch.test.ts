@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createMockFetch, structuredReply } from '../../src/provider/mock-fetch.js';
+import { cappedReply, createMockFetch, structuredReply } from '../../src/provider/mock-fetch.js';
 import { JSON_IN_PROMPT_INSTRUCTIONS } from '../../src/structured/instructions.js';
 
 describe('structuredReply (--mock)', () => {
@@ -48,5 +48,17 @@ describe('createMockFetch with a schema no finite answer satisfies', () => {
         type: 'invalid_request_error',
       },
     });
+  });
+});
+
+describe('cappedReply (--mock under --max-tokens)', () => {
+  it('cuts at four characters a token with finish_reason length, never inside a character', () => {
+    expect(cappedReply('abcdefghij', { max_tokens: 2 })).toEqual({ text: 'abcdefgh', finishReason: 'length', tokens: 2 });
+    expect(cappedReply('abcdefghij', { max_completion_tokens: 3, max_tokens: 1 })).toEqual({ text: 'abcdefghij', finishReason: 'stop', tokens: 3 });
+    expect(cappedReply('abcdefghij', {})).toEqual({ text: 'abcdefghij', finishReason: 'stop', tokens: 3 });
+    // An emoji is two UTF-16 units: the cut at 8 would keep the first alone, a lone surrogate.
+    const cut = cappedReply('abc😀😀😀 and more', { max_tokens: 2 });
+    expect(cut.text).toBe('abc😀😀');
+    expect(cut.text).not.toMatch(/[\ud800-\udbff]$/);
   });
 });
