@@ -203,7 +203,8 @@ export async function loadResumeSkip(
     supersedes: (row) => hasRow(state, rowKey(row, runModel)) || (!isInputError(row) && state.inputErrorLines.has(row.line)),
     superseded: state.superseded,
     runModel: ofTheRun ? runModel : config.model,
-    tagRows,
+    // With no metadata to say so, the rows do: a file whose rows say their model is continued so.
+    tagRows: tagRows || (!previous && state.tagged),
     meta: {
       ...current,
       // The same file named another way (`./in.txt`, from another folder or machine) is no change of

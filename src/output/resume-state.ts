@@ -31,6 +31,8 @@ export interface ResumeState {
    * whose compaction hit a full disk. The next resume compacts it even if it writes no row.
    */
   superseded: boolean;
+  /** A row says the model it was asked of or its sample: the file is of several models or --repeat. */
+  tagged: boolean;
   /**
    * A row or record key in the form the file holds it, to look it up in the sets: a CSV cannot hold
    * a lone surrogate (see csvStoredKey), so without this such an id would be asked again by every resume.
@@ -66,6 +68,7 @@ export async function loadResumeState(
     rows: 0,
     inputErrorLines: new Set(),
     superseded: false,
+    tagged: false,
     keyOf: format === 'csv' ? csvStoredKey : (key) => key,
   };
   if (!existsSync(path)) return state;
@@ -75,6 +78,7 @@ export async function loadResumeState(
     signal?.throwIfAborted();
     stale.see(row, state.rows);
     state.rows++;
+    if (!state.tagged && (Boolean(row.requested_model) || typeof row.sample === 'number')) state.tagged = true;
     const key = rowKey(row, runModel);
     state.succeeded.delete(key);
     state.failed.delete(key);

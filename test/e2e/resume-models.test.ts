@@ -90,6 +90,20 @@ describe('--resume of a run with several models', () => {
     expect(keys(rowsOf(out))).toEqual(allOk);
   });
 
+  it('an output that lost its metadata: its rows say their model, so the retried one does too', async () => {
+    writePrompts(ctx.dir, 'p.txt', ['one', 'two']);
+    const out = path.join(ctx.dir, 'bare.jsonl');
+    const base = [path.join(ctx.dir, 'p.txt'), '--base-url', ctx.server.url, '-o', out, '--no-cache', '--retries', '0', '-c', '1'];
+    ctx.server.options.fault = ({ index }) => (index === 2 ? '500' : undefined);
+    const first = await runCli([...base, '-m', 'ma,mb']);
+    ctx.server.options.fault = undefined;
+    expect(first.code, first.stderr).toBe(1);
+    fs.rmSync(`${out}.meta.json`);
+    const again = await runCli([...base, '-m', 'ma', '--resume']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(keys(rowsOf(out))).toEqual(allOk);
+  });
+
   it("--batch-api: one of its models uploads only its failed line, collected as that model's row", async () => {
     const { base, out } = await runWithOneFailure();
     ctx.server.options.batches = { stepMs: 30 };

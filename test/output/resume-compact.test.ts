@@ -78,6 +78,7 @@ describe.each(['jsonl', 'csv'] as const)('loadResumeState (%s)', (format) => {
       rows: 3,
       inputErrorLines: new Set(),
       superseded: true,
+      tagged: false,
       keyOf: expect.any(Function),
     });
   });
@@ -92,6 +93,7 @@ describe.each(['jsonl', 'csv'] as const)('loadResumeState (%s)', (format) => {
       rows: 0,
       inputErrorLines: new Set(),
       superseded: false,
+      tagged: false,
       keyOf: expect.any(Function),
     });
   });
