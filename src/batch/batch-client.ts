@@ -22,6 +22,9 @@ export type { Batch };
 export interface BatchClientOptions {
   apiKey: string | undefined;
   baseURL: string | undefined;
+  /** Sent as OpenAI-Organization and OpenAI-Project (the CLI's OPENAI_ORG_ID, OPENAI_PROJECT_ID; not read here). */
+  organization?: string | undefined;
+  project?: string | undefined;
   proxyFor?: (url: string) => string | undefined;
   redact: (text: string) => string;
   /** Tests and the mock provider pass their own. */
@@ -32,7 +35,7 @@ export interface BatchClientOptions {
   signal?: AbortSignal;
   /** Ends an upload in flight: later than `signal`, so that one the stop came during may finish. */
   uploadSignal?: AbortSignal;
-  /** `--idle-timeout`: the longest a download may wait for its next bytes, and any other call but an upload for its answer. */
+  /** `--idle-timeout`: the longest a transfer may go without bytes moving, and any other call wait for its answer. */
   idleMs?: number;
 }
 
@@ -169,7 +172,10 @@ function idleWatch(parent: AbortSignal | undefined, ms: number) {
 export function createBatchClient(options: BatchClientOptions): BatchClient {
   const client = new OpenAI({
     apiKey: options.apiKey ?? 'no-key',
-    baseURL: options.baseURL,
+    // Given, or none: the SDK would read OPENAI_BASE_URL, OPENAI_ORG_ID and OPENAI_PROJECT_ID itself.
+    baseURL: options.baseURL ?? OPENAI_V1,
+    organization: options.organization?.trim() || null,
+    project: options.project?.trim() || null,
     maxRetries: 2,
     timeout: 10 * 60 * 1000,
     logLevel: 'off',

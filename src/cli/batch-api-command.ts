@@ -236,7 +236,13 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
   const calls = { redact, trace, signal: stop.signal, uploadSignal: uploadStop.signal, idleMs: config.idleTimeoutMs };
   const client = mock
     ? createBatchClient({ apiKey: 'mock-key', baseURL: MOCK_BASE_URL, fetch: createMockBatchFetch(), ...calls })
-    : createBatchClient({ apiKey, baseURL, proxyFor: proxy?.proxyFor, ...calls });
+    : createBatchClient({
+        apiKey,
+        baseURL,
+        ...(config.provider.kind === 'openai' ? { organization: config.provider.organization, project: config.provider.project } : {}),
+        proxyFor: proxy?.proxyFor,
+        ...calls,
+      });
   // On a terminal its lines break between parts at its width, in ASCII where the locale says so, as a live run's.
   const reporter = createPlainReporter({
     stderr: io.stderr,

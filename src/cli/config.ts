@@ -48,7 +48,16 @@ export interface CliConfig {
   temperature: number | undefined;
   maxTokens: number | undefined;
   /** `baseURL` without trailing slashes, from --base-url and OPENAI_BASE_URL alike (withoutTrailingSlashes). */
-  provider: { kind: 'mock' } | { kind: 'openai'; baseURL: string | undefined; apiKey: string | undefined };
+  provider:
+    | { kind: 'mock' }
+    | {
+        kind: 'openai';
+        baseURL: string | undefined;
+        apiKey: string | undefined;
+        /** OPENAI_ORG_ID and OPENAI_PROJECT_ID, as the openai SDK reads them (the library reads neither). */
+        organization?: string | undefined;
+        project?: string | undefined;
+      };
   concurrency: number;
   rpm: number | undefined;
   tpm: number | undefined;
@@ -532,7 +541,9 @@ export function resolveCliConfig(inputArg: string | undefined, flags: RawFlags, 
   // Under --mock no server is asked: OPENAI_BASE_URL is not read.
   const baseURL = flags.baseUrl ?? (flags.mock ? undefined : envBaseUrl(env, apiKey));
   if (baseURL !== undefined) refuseBaseUrl(baseURL, flags.baseUrl !== undefined ? '--base-url' : 'OPENAI_BASE_URL', apiKey);
-  const provider: CliConfig['provider'] = flags.mock ? { kind: 'mock' } : { kind: 'openai', baseURL, apiKey };
+  const provider: CliConfig['provider'] = flags.mock
+    ? { kind: 'mock' }
+    : { kind: 'openai', baseURL, apiKey, organization: env.OPENAI_ORG_ID?.trim() || undefined, project: env.OPENAI_PROJECT_ID?.trim() || undefined };
 
   return {
     input,

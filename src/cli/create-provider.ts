@@ -40,6 +40,7 @@ export function providerSettings(config: CliConfig, io?: CliIo): ProviderSetting
     createOpenAIComplete({
       apiKey: config.provider.kind === 'mock' ? 'mock-key' : apiKey,
       baseURL: chatBaseURL(config),
+      ...(config.provider.kind === 'openai' ? { organization: config.provider.organization, project: config.provider.project } : {}),
       fetch: config.provider.kind === 'mock' ? createMockFetch() : undefined,
       proxyFor: proxy?.proxyFor,
       connections: config.concurrency,

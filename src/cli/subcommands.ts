@@ -117,9 +117,14 @@ function serverFor(output: string, manifest: Manifest, baseUrlFlag: string | und
           `the base URL in ${metaPath(output)} had a secret in it, which is not stored (${recorded}): give the URL with --base-url or OPENAI_BASE_URL`,
           'usage',
         );
-      return createBatchClient({ apiKey, baseURL, proxyFor: proxy?.proxyFor, redact, trace: write });
+      return createBatchClient({ apiKey, baseURL, ...projectOf(io.env), proxyFor: proxy?.proxyFor, redact, trace: write });
     },
   };
+}
+
+/** OPENAI_ORG_ID and OPENAI_PROJECT_ID, as a run sends them (the library's clients read no variable). */
+function projectOf(env: NodeJS.ProcessEnv): { organization: string | undefined; project: string | undefined } {
+  return { organization: env.OPENAI_ORG_ID?.trim() || undefined, project: env.OPENAI_PROJECT_ID?.trim() || undefined };
 }
 
 /** `status`'s next step for a --mock run's batch not collected. */

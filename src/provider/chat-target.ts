@@ -4,24 +4,30 @@ import type { ChatTarget } from './chat-post.js';
 import { unsendableAt } from './sendable-headers.js';
 import { UsageError } from '../errors.js';
 import { OPENAI_V1 } from './openai-url.js';
+import type { OpenAIProviderOptions } from './openai-options.js';
 
 /**
  * Where the lean path sends chat completions and the headers every request carries, worked out
- * as the SDK's client does (its URL joining, `Bearer` key, `OPENAI_ORG_ID` / `OPENAI_PROJECT_ID`,
- * its user agent), without loading that client: ~40 ms of start-up on every run (issue 16).
- * Not its `x-stainless-*` telemetry headers, which no server needs.
+ * as the SDK's client does (its URL joining, `Bearer` key, organization and project, its user
+ * agent), without loading that client: ~40 ms of start-up on every run (issue 16). Not its
+ * `x-stainless-*` telemetry headers, which no server needs.
  *
- * Throws a UsageError for a key, OPENAI_ORG_ID or OPENAI_PROJECT_ID a header cannot carry (smart
- * quotes, a line break): every request would fail the same way, so the run stops before the first.
+ * Throws a UsageError for a key, organization or project a header cannot carry (smart quotes, a
+ * line break): every request would fail the same way, so the run stops before the first.
  */
-export function chatTarget(baseURL: string | undefined, apiKey: string | undefined, pool: AgentPool, env: NodeJS.ProcessEnv = process.env): ChatTarget {
+export function chatTarget(
+  baseURL: string | undefined,
+  apiKey: string | undefined,
+  pool: AgentPool,
+  ids: Pick<OpenAIProviderOptions, 'organization' | 'project'> = {},
+): ChatTarget {
   const base = baseURL ?? OPENAI_V1;
   const url = new URL(base + (base.endsWith('/') ? 'chat/completions' : '/chat/completions'));
   const headers: Record<string, string> = { accept: 'application/json', 'user-agent': `OpenAI/JS ${VERSION}` };
-  const organization = env.OPENAI_ORG_ID?.trim();
-  const project = env.OPENAI_PROJECT_ID?.trim();
-  if (organization) headers['openai-organization'] = sendable(organization, 'OPENAI_ORG_ID');
-  if (project) headers['openai-project'] = sendable(project, 'OPENAI_PROJECT_ID');
+  const organization = ids.organization?.trim();
+  const project = ids.project?.trim();
+  if (organization) headers['openai-organization'] = sendable(organization, 'the organization');
+  if (project) headers['openai-project'] = sendable(project, 'the project');
   headers.authorization = `Bearer ${apiKey === undefined ? 'no-key' : sendable(apiKey, 'the API key')}`;
   headers['content-type'] = 'application/json';
   return { url, headers, pool };

@@ -1,6 +1,7 @@
 import type { ChatCompletionCreateParamsNonStreaming } from 'openai/resources/chat/completions';
 import { wireBody, type TokenLimitField } from './request-body.js';
 import { OpenAI } from './sdk.js';
+import { OPENAI_V1 } from './openai-url.js';
 import { createHttpFetch } from './http-fetch.js';
 import { withReadableErrors } from './error-body.js';
 import { withTrace } from './trace-fetch.js';
@@ -51,7 +52,10 @@ export interface SdkChat {
 export function createSdkChat(options: OpenAIProviderOptions, pool: AgentPool): SdkChat {
   const client = new OpenAI({
     apiKey: options.apiKey ?? 'no-key',
-    baseURL: options.baseURL,
+    // Given, or none: the SDK would read OPENAI_BASE_URL, OPENAI_ORG_ID and OPENAI_PROJECT_ID itself.
+    baseURL: options.baseURL ?? OPENAI_V1,
+    organization: options.organization?.trim() || null,
+    project: options.project?.trim() || null,
     maxRetries: 0,
     timeout: 24 * 3600 * 1000,
     logLevel: 'off',

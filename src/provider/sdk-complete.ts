@@ -55,7 +55,7 @@ export function createSdkComplete(options: OpenAIProviderOptions): Complete & { 
   let limitField = tokenLimitField(options.baseURL);
   const pool = createAgentPool(options.proxyFor, options.connections);
   const viaSdk = options.fetch !== undefined || options.trace !== undefined;
-  const target = viaSdk ? undefined : chatTarget(options.baseURL, options.apiKey, pool);
+  const target = viaSdk ? undefined : chatTarget(options.baseURL, options.apiKey, pool, options);
   let sdk: Promise<SdkChat> | undefined;
   const sdkChat = () => (sdk ??= import('./sdk-chat.js').then((m) => m.createSdkChat(options, pool)));
   const attempt = (request: CompletionRequest, ctx: AttemptContext, field: TokenLimitField): Promise<CompletionResult> => {

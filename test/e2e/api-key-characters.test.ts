@@ -121,10 +121,18 @@ describe('an OPENAI_ORG_ID or OPENAI_PROJECT_ID a header cannot carry', () => {
     expect(ctx.server.batchState.counts.retrieves).toBe(before);
   });
 
-  it('IDs a header carries are sent as given', async () => {
+  it("IDs a header carries are sent as given, on the lean path and the SDK's (-v)", async () => {
     const input = writePrompts(ctx.dir, 'in.txt', ['a']);
-    const r = await runCli([input, '--base-url', ctx.server.url, '--no-cache'], { env: { OPENAI_ORG_ID: ' org-abc ', OPENAI_PROJECT_ID: 'proj_1' } });
-    expect(r.code, r.stderr).toBe(0);
-    expect(ctx.server.requests).toHaveLength(1);
+    for (const extra of [[], ['-v']]) {
+      const r = await runCli([input, '--base-url', ctx.server.url, '--no-cache', ...extra], {
+        env: { OPENAI_ORG_ID: ' org-abc ', OPENAI_PROJECT_ID: 'proj_1' },
+      });
+      expect(r.code, r.stderr).toBe(0);
+    }
+    // The CLI passes them on: the library reads no variable of its own.
+    expect(ctx.server.requests.map((q) => [q.organization, q.project])).toEqual([
+      ['org-abc', 'proj_1'],
+      ['org-abc', 'proj_1'],
+    ]);
   });
 });

@@ -154,6 +154,9 @@ export interface RecordedRequest {
   /** Prompt tokens counted for this request. */
   tokens: number;
   authorization?: string;
+  /** `OpenAI-Organization` and `OpenAI-Project`, when sent. */
+  organization?: string;
+  project?: string;
 }
 
 export interface RateLimitOptions {
@@ -710,6 +713,9 @@ export async function startMockServer(initial: MockServerOptions = {}): Promise<
     counts.set(prompt, attempt);
     const authorization = req.headers.authorization;
     const rec: RecordedRequest = { t: now, prompt, attempt, body, status: 0, tokens, authorization };
+    const { 'openai-organization': organization, 'openai-project': project } = req.headers;
+    if (typeof organization === 'string') rec.organization = organization;
+    if (typeof project === 'string') rec.project = project;
     requests.push(rec);
     const reqIndex = index++;
 

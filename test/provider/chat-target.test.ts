@@ -8,7 +8,7 @@ const BASE = 'http://llm.test/v1';
 
 describe('chatTarget', () => {
   it('carries the key, organization and project as headers', () => {
-    const target = chatTarget(BASE, 'sk-abc', pool, { OPENAI_ORG_ID: ' org-1 ', OPENAI_PROJECT_ID: 'proj_\u00e9' });
+    const target = chatTarget(BASE, 'sk-abc', pool, { organization: ' org-1 ', project: 'proj_\u00e9' });
     expect(target.url.href).toBe('http://llm.test/v1/chat/completions');
     expect(target.headers).toMatchObject({ authorization: 'Bearer sk-abc', 'openai-organization': 'org-1', 'openai-project': 'proj_\u00e9' });
   });
@@ -17,13 +17,13 @@ describe('chatTarget', () => {
     ['the API key', 'sk-\u201cSECRET\u201d', {}, /^the API key has .*: U\+201C at position 4 of 11 \(the value is not shown\)$/],
     ['the API key', 'SECRET\r', {}, /^the API key has .*: U\+000D at position 7 of 7 /],
     [
-      'OPENAI_ORG_ID',
+      'the organization',
       'sk-abc',
-      { OPENAI_ORG_ID: '\u2018SECRET\u2019' },
-      /^OPENAI_ORG_ID has a character that cannot be sent in an HTTP header: U\+2018 at position 1 of 8 /,
+      { organization: '\u2018SECRET\u2019' },
+      /^the organization has a character that cannot be sent in an HTTP header: U\+2018 at position 1 of 8 /,
     ],
-    ['OPENAI_PROJECT_ID', 'sk-abc', { OPENAI_PROJECT_ID: 'SEC\u0000RET' }, /^OPENAI_PROJECT_ID has .*: U\+0000 at position 4 of 7 /],
-    ['OPENAI_PROJECT_ID', 'sk-abc', { OPENAI_PROJECT_ID: '\ud83d\ude00SECRET' }, /^OPENAI_PROJECT_ID has .*: U\+1F600 at position 1 of 7 /],
+    ['the project', 'sk-abc', { project: 'SEC\u0000RET' }, /^the project has .*: U\+0000 at position 4 of 7 /],
+    ['the project', 'sk-abc', { project: '\ud83d\ude00SECRET' }, /^the project has .*: U\+1F600 at position 1 of 7 /],
   ])('refuses %s a header cannot carry, naming it and never its value', (_, key, env, message) => {
     let thrown: unknown;
     try {
@@ -37,7 +37,7 @@ describe('chatTarget', () => {
   });
 
   it('leaves blank IDs unset and an absent key as before', () => {
-    const target = chatTarget(BASE, undefined, pool, { OPENAI_ORG_ID: '  ', OPENAI_PROJECT_ID: '' });
+    const target = chatTarget(BASE, undefined, pool, { organization: '  ', project: '' });
     expect(target.headers['openai-organization']).toBeUndefined();
     expect(target.headers['openai-project']).toBeUndefined();
     expect(target.headers.authorization).toBe('Bearer no-key');

@@ -63,8 +63,8 @@ interface Pair {
   lean: Complete;
 }
 
-function pair(baseURL: string, proxyUrl?: string, apiKey = KEY): Pair {
-  const options = { apiKey, baseURL, proxyFor: proxyUrl ? () => proxyUrl : undefined, redact: createRedactor([apiKey]) };
+function pair(baseURL: string, proxyUrl?: string, apiKey = KEY, ids: { organization?: string; project?: string } = {}): Pair {
+  const options = { apiKey, baseURL, proxyFor: proxyUrl ? () => proxyUrl : undefined, redact: createRedactor([apiKey]), ...ids };
   return {
     sdk: createSdkComplete({ ...options, fetch: createHttpFetch(globalThis.fetch, { proxyFor: options.proxyFor, failRedirectLoops: true }) }),
     lean: createSdkComplete(options),
@@ -512,9 +512,6 @@ describe('lean chat transport: the same request as the SDK path', () => {
 
   it('sends the same method, path, headers and body, organization and project included', async () => {
     seen = [];
-    const env = { OPENAI_ORG_ID: process.env.OPENAI_ORG_ID, OPENAI_PROJECT_ID: process.env.OPENAI_PROJECT_ID };
-    process.env.OPENAI_ORG_ID = 'org-lean';
-    process.env.OPENAI_PROJECT_ID = 'proj-lean';
     const capture = http.createServer((req, res) => {
       let body = '';
       req.setEncoding('utf8').on('data', (d: string) => (body += d));
@@ -525,7 +522,7 @@ describe('lean chat transport: the same request as the SDK path', () => {
     });
     await new Promise<void>((resolve) => capture.listen(0, '127.0.0.1', resolve));
     try {
-      const p = pair(`http://127.0.0.1:${(capture.address() as AddressInfo).port}/v1`);
+      const p = pair(`http://127.0.0.1:${(capture.address() as AddressInfo).port}/v1`, undefined, KEY, { organization: 'org-lean', project: 'proj-lean' });
       await same(p, 'what is sent', true);
       expect(seen).toHaveLength(2);
       expect(seen[0]!.headers['x-stainless-lang']).toBe('js'); // the SDK's request: the first of the pair
@@ -536,10 +533,6 @@ describe('lean chat transport: the same request as the SDK path', () => {
         headers: { authorization: `Bearer ${KEY}`, 'openai-organization': 'org-lean', 'openai-project': 'proj-lean' },
       });
     } finally {
-      for (const [name, value] of Object.entries(env)) {
-        if (value === undefined) delete process.env[name];
-        else process.env[name] = value;
-      }
       capture.closeAllConnections();
       await new Promise((resolve) => capture.close(resolve));
     }

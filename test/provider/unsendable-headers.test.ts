@@ -29,8 +29,8 @@ async function* from<T>(items: Iterable<T>): AsyncGenerator<T> {
 }
 
 /** Runs the batch, failing the test if it does not end within `ms` (the old code never did). */
-async function run(apiKey: string, ms = 10_000): Promise<{ rows: ResultRow[]; error?: unknown }> {
-  const complete = createOpenAIComplete({ apiKey, baseURL: mock.url, connections: 2 });
+async function run(apiKey: string, ids: { organization?: string; project?: string } = {}, ms = 10_000): Promise<{ rows: ResultRow[]; error?: unknown }> {
+  const complete = createOpenAIComplete({ apiKey, baseURL: mock.url, connections: 2, ...ids });
   const rows: ResultRow[] = [];
   let timer: NodeJS.Timeout | undefined;
   const stalled = new Promise<never>((_, reject) => {
@@ -56,20 +56,37 @@ describe('a header value undici cannot send, through the library', () => {
     [
       'an API key',
       'sk-\u201cSECRET\u201d',
-      undefined,
+      {},
       /^the API key has a character that cannot be sent in an HTTP header: U\+201C at position 4 of 11 \(the value is not shown\)$/,
     ],
-    ['an OPENAI_ORG_ID', 'sk-test', '\u201cSECRET\u201d', /^OPENAI_ORG_ID has a character that cannot be sent in an HTTP header: U\+201C at position 1 of 8 /],
-    ['an OPENAI_PROJECT_ID', 'sk-test', undefined, /^OPENAI_PROJECT_ID has a character that cannot be sent in an HTTP header: U\+000A at position 7 of 13 /],
-  ])('%s with smart quotes or a line break stops the run before it sends anything', async (what, key, org, message) => {
-    if (org !== undefined) vi.stubEnv('OPENAI_ORG_ID', org);
-    if (what === 'an OPENAI_PROJECT_ID') vi.stubEnv('OPENAI_PROJECT_ID', 'SECRET\nSECRET');
-    const { rows, error } = await run(key);
+    [
+      'an organization',
+      'sk-test',
+      { organization: '\u201cSECRET\u201d' },
+      /^the organization has a character that cannot be sent in an HTTP header: U\+201C at position 1 of 8 /,
+    ],
+    ['a project', 'sk-test', { project: 'SECRET\nSECRET' }, /^the project has a character that cannot be sent in an HTTP header: U\+000A at position 7 of 13 /],
+  ])('%s with smart quotes or a line break stops the run before it sends anything', async (_, key, ids, message) => {
+    const { rows, error } = await run(key, ids);
     expect(error).toBeInstanceOf(UsageError);
     expect(error).toMatchObject({ code: 'usage', exitCode: ExitCode.usage });
     expect((error as Error).message).toMatch(message);
     expect((error as Error).message).not.toMatch(/SECRET/);
     expect(rows).toEqual([]);
     expect(mock.requests).toHaveLength(0);
+  });
+
+  it("reads no OPENAI_ORG_ID, OPENAI_PROJECT_ID or OPENAI_BASE_URL: a host's own would go to any server", async () => {
+    vi.stubEnv('OPENAI_ORG_ID', 'org-host');
+    vi.stubEnv('OPENAI_PROJECT_ID', 'proj-host');
+    vi.stubEnv('OPENAI_BASE_URL', 'http://127.0.0.1:9/elsewhere/v1');
+    const { rows, error } = await run('sk-test');
+    expect(error).toBeUndefined();
+    expect(rows.map((row) => row.error)).toEqual(Array(5).fill(null));
+    expect(mock.requests.map((request) => [request.organization, request.project])).toEqual(Array(5).fill([undefined, undefined]));
+    // Given, they are sent.
+    mock.reset();
+    await run('sk-test', { organization: 'org-given', project: 'proj-given' });
+    expect(mock.requests[0]).toMatchObject({ organization: 'org-given', project: 'proj-given' });
   });
 });
