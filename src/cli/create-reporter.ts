@@ -54,6 +54,19 @@ function countInBackground(config: CliConfig, wanted: boolean): RecordTotal {
   return { total: () => total, counted: () => counted, stop: () => counting.abort() };
 }
 
+/**
+ * Whether the terminal re-wraps the bar's line when it narrows, so that erasing it means going up
+ * the rows it took: xterm, the Linux console and xterm.js (VS Code's terminal, Hyper, Tabby, which
+ * never re-wrap the line the cursor is on) cut it to one row instead, and going up erased the
+ * lines above it, answers among them.
+ */
+export function reflowsOnResize(env: NodeJS.ProcessEnv): boolean {
+  return !env.XTERM_VERSION && env.TERM !== 'linux' && !XTERM_JS_HOSTS.has(env.TERM_PROGRAM ?? '');
+}
+
+/** TERM_PROGRAM of the terminals built on xterm.js. */
+const XTERM_JS_HOSTS = new Set(['vscode', 'Hyper', 'Tabby']);
+
 /** The spinner, then the progress bar, on an interactive stderr; loads ora and cli-progress only then. */
 async function createTerminalDisplay(config: CliConfig, io: CliIo, stats: BatchStats, screen: Screen, records: RecordTotal): Promise<TerminalDisplay> {
   const [{ default: ora }, cliProgress] = await Promise.all([import('ora'), import('cli-progress').then((m) => m.default)]);
@@ -63,8 +76,7 @@ async function createTerminalDisplay(config: CliConfig, io: CliIo, stats: BatchS
     screen,
     modules: { ora, cliProgress },
     color: useColor(io, io.stderr),
-    // xterm and the Linux console cut lines when they narrow; most others re-wrap them.
-    reflows: !io.env.XTERM_VERSION && io.env.TERM !== 'linux',
+    reflows: reflowsOnResize(io.env),
     ascii: localeIsAscii(io.env),
     inputName: config.input.kind === 'file' ? path.basename(config.input.path) : undefined,
     total: records.total,

@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import type { CliConfig } from './config.js';
 import type { CliIo } from './io.js';
 import { rowsFeedAnotherProgram } from './piped-stdout.js';
@@ -33,11 +34,26 @@ export function isInteractive(io: CliIo, stream: Stream): boolean {
 
 /**
  * Whether the trace goes where the bar is drawn: -v, or a --trace path naming stderr or the
- * terminal, or stdout (`--trace -` with the rows in a file) when stdout is a terminal.
+ * terminal (by name, or by device: `--trace $(tty)`), or stdout (`--trace -` with the rows in a
+ * file) when stdout is a terminal.
  */
-export const traceOnTerminal = (trace: CliConfig['trace'], io: Pick<CliIo, 'stdout'>): boolean =>
+export const traceOnTerminal = (trace: CliConfig['trace'], io: Pick<CliIo, 'stdout' | 'stderr'>): boolean =>
   trace !== undefined &&
-  (trace.kind === 'stderr' || STDERR_NAMES.test(trace.path) || trace.path === '/dev/tty' || (STDOUT_NAMES.test(trace.path) && io.stdout.isTTY === true));
+  (trace.kind === 'stderr' ||
+    STDERR_NAMES.test(trace.path) ||
+    trace.path === '/dev/tty' ||
+    (STDOUT_NAMES.test(trace.path) && io.stdout.isTTY === true) ||
+    (io.stderr.isTTY === true && isStderrTerminal(trace.path)));
+
+/** Whether `file` is the terminal device stderr is on (`/dev/pts/3`). */
+function isStderrTerminal(file: string): boolean {
+  try {
+    const stat = fs.statSync(file, { throwIfNoEntry: false });
+    return stat?.isCharacterDevice() === true && stat.rdev === fs.fstatSync(2).rdev;
+  } catch {
+    return false;
+  }
+}
 
 /** What the run's display shows on its own, before any event: a spinner and bar, or a plain progress line every N seconds. */
 export function displayMode(config: CliConfig, io: CliIo): { interactive: boolean; plainEvery: number | undefined } {

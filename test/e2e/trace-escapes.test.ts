@@ -46,6 +46,17 @@ describe('control characters in a trace', () => {
     expect(r.raw).not.toMatch(/[█░]|ETA/);
   });
 
+  it('--trace naming the terminal by its device (`--trace $(tty)`, a link to it): no bar drawn into it', async () => {
+    const link = path.join(server.dir, 'my-tty');
+    const out = path.join(server.dir, 'tty-link.jsonl');
+    const r = await runPty([path.join(server.dir, 'p.txt'), '--base-url', server.url, '--no-cache', '--retries', '0', '--trace', link, '-o', out], {
+      setup: `ln -sf "$(tty)" ${link}`,
+    });
+    expect(r.code).toBe(1);
+    expect(r.raw).toContain('#1 < boom');
+    expect(r.raw).not.toMatch(/[█░]|ETA/);
+  });
+
   it.each(['/dev/stderr', '/dev/tty', '-', '/dev/stdout'])(
     '--batch-api --trace %s on a terminal: the trace with no status line drawn into it',
     async (target) => {
