@@ -57,8 +57,11 @@ export class RateMeter {
     // Keep one sample at or before the window's start, so the window is always fully covered.
     while (this.samples.length > 2 && this.samples[1]!.t <= now - this.windowMs) this.samples.shift();
     const first = this.samples[0]!;
-    const origin: Sample = first.t < now - 250 ? first : { t: s.startedAt, requests: 0, finished: 0, tokens: 0 };
-    const seconds = Math.max(0.001, (now - origin.t) / 1000);
+    // Within the run's first second, what it did so far, over a second: one request 24 ms in read
+    // "41.4 req/s", and the first burst of -c requests as many times that.
+    const early = now - s.startedAt < 1000;
+    const origin: Sample = !early && first.t < now - 250 ? first : { t: s.startedAt, requests: 0, finished: 0, tokens: 0 };
+    const seconds = early ? 1 : Math.max(0.001, (now - origin.t) / 1000);
     const perSecond = (key: 'requests' | 'finished' | 'tokens') => Math.max(0, current[key] - origin[key]) / seconds;
 
     const done = s.ok + s.failed + s.skipped;

@@ -67,6 +67,16 @@ describe('RateMeter', () => {
     expect(p.etaSeconds).toBeCloseTo(80, 5); // 800 left at 10 rows/s
   });
 
+  it("says no absurd rate in the run's first moments: over a second at least", () => {
+    const stats = createStats(0);
+    const meter = new RateMeter(stats);
+    stats.requests = 1;
+    expect(meter.snapshot(24, 10).requestsPerSecond).toBe(1);
+    stats.requests = 40;
+    expect(meter.snapshot(500, 10).requestsPerSecond).toBe(40);
+    expect(meter.snapshot(2000, 10).requestsPerSecond).toBeCloseTo(39 / 1.976, 5);
+  });
+
   it('follows a change of pace within its window', () => {
     const stats = createStats(0);
     const meter = new RateMeter(stats, 5000);
