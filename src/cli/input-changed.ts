@@ -17,6 +17,12 @@ export class InputChangedError extends RunError {
   }
 }
 
+/** Whether a file's last bytes end a line: `\n`, or UTF-16LE's `\n\0` (UTF-16BE's ends in `\n` too). */
+function endsLine(last: readonly number[]): boolean {
+  const byte = last.at(-1);
+  return byte === 0x0a || (byte === 0x00 && last.at(-2) === 0x0a);
+}
+
 /**
  * A regular input file's bytes as read, checked at their end against the file as it is then. One
  * cut short or rewritten in place meanwhile (a job that regenerates it, `cat new > in.txt`) ended a
@@ -32,7 +38,10 @@ export async function* unchangedWhileRead(
 ): AsyncGenerator<Buffer> {
   const hash = createHash('sha256');
   let read = 0;
+  /** The file's last two bytes when opened: whether its last line ended. */
+  const end: number[] = [];
   for await (const chunk of bytes) {
+    for (const at of [opened.size - 2, opened.size - 1]) if (at >= read && at < read + chunk.length) end.push(chunk[at - read]!);
     hash.update(chunk);
     read += chunk.length;
     yield chunk;
@@ -41,6 +50,10 @@ export async function* unchangedWhileRead(
   // Fewer bytes than it had when opened: the read met its end while it was cut short, however it is
   // now (`cat copy > in.txt` leaves it empty a moment, then whole again).
   if (read < opened.size) throw new InputChangedError(file, `${read} bytes were read of the ${opened.size} it had when opened`);
+  // Grown, and read on into what was added, while its last line had no newline: the added text joined
+  // that line (`beta` + `gamma` sent as `betagamma`), which the run's own --resume then refuses.
+  if (read > opened.size && opened.size > 0 && !endsLine(end))
+    throw new InputChangedError(file, 'text was appended to it while its last line had no newline, and joined that line');
   if (now.size === opened.size && now.mtimeMs === opened.mtimeMs) return;
   if (now.size < read) throw new InputChangedError(file, `it is ${now.size} bytes now, ${read} were read`);
   const again = createHash('sha256');

@@ -17,9 +17,9 @@ const ctx = useServerAndCaseDir('llm-batch-input-changed-');
 /** 2,000 lines of ~150 bytes (~300 KB, beyond what the reader takes ahead while one answer is held). */
 const lines = (word: string, n = 2000) => Array.from({ length: n }, (_, i) => `${word} ${i + 1} ${'x'.repeat(140)}`).join('\n') + '\n';
 
-async function runWhile(change: (file: string) => void) {
+async function runWhile(change: (file: string) => void, shape = (text: string) => text) {
   const input = path.join(ctx.dir, 'in.txt');
-  fs.writeFileSync(input, lines('old'));
+  fs.writeFileSync(input, shape(lines('old')));
   const out = path.join(ctx.dir, 'out.jsonl');
   const release = holdAnswers(ctx.server);
   const child = spawnCli([input, '-o', out, '--base-url', ctx.server.url, '--no-cache', '-c', '1']);
@@ -47,6 +47,18 @@ describe('an input file that changes while it is read', () => {
     expect(stderrLines(r).at(-1)).toMatch(/changed while it was being read \(rewritten in place\)/);
     // What was written is there, old and new: the line says so.
     expect(rows.some((row) => row.prompt.startsWith('old'))).toBe(true);
+  });
+
+  it('appended to while its last line had no newline: exit 2, not a green run its own --resume refuses', async () => {
+    const { r, rows } = await runWhile(
+      (file) => fs.appendFileSync(file, 'gamma\nnew\n'),
+      (text) => text.replace(/\n$/, ''),
+    );
+    expect(r.code, r.stderr).toBe(2);
+    expect(stderrLines(r).at(-1)).toMatch(
+      /changed while it was being read \(text was appended to it while its last line had no newline, and joined that line\)/,
+    );
+    expect(rows.length).toBeGreaterThan(0);
   });
 
   it('appended to: read as it grew, exit 0', async () => {
