@@ -1,5 +1,5 @@
 import type { ChatMessage, PromptRecord } from '../types.js';
-import { checkMessages, displayPrompt, withSystem } from './messages.js';
+import { checkMessages, displayPrompt, startsWithInstructions, withSystem } from './messages.js';
 import type { InputOptions, InputSource } from './input-options.js';
 import { paramsFromJson, ROW_REQUEST_PARAMS, systemFromJson } from './params.js';
 import { isBatchLine } from './jsonl-field-scan.js';
@@ -172,8 +172,9 @@ function requestRecord(
     if ('problem' in params) return problemRecord(origin, params.problem.message, params.problem.field, prompt);
     if ('problem' in rowSystem) return problemRecord(origin, rowSystem.problem.message, 'system', prompt);
     // The row says two things for one turn: which was meant is a guess (-s gives way to the conversation's).
-    if (rowSystem.system !== undefined && checked.messages[0]?.role === 'system') {
-      return problemRecord(origin, 'gives both "system" and a system message in "messages"; keep one', 'system', prompt);
+    if (rowSystem.system !== undefined && startsWithInstructions(checked.messages)) {
+      const own = checked.messages[0]!.role === 'developer' ? 'a developer' : 'a system';
+      return problemRecord(origin, `gives both "system" and ${own} message in "messages"; keep one`, 'system', prompt);
     }
     if (manyAnswers) return problemRecord(origin, manyAnswers, 'n', prompt);
     return sendableRecord(origin, prompt, withOwn(checked.messages), params.params, options.system, extraBody, fields);

@@ -42,9 +42,15 @@ function isBlankText(part: unknown): boolean {
   return type === 'text' && (typeof text !== 'string' || text.trim() === '');
 }
 
+/**
+ * Whether a conversation starts with its own instructions: a system message, or a `developer` one,
+ * as OpenAI's newer models name it (exported logs have them): -s and a row's `system` give way to it.
+ */
+export const startsWithInstructions = (messages: readonly ChatMessage[]): boolean => messages[0]?.role === 'system' || messages[0]?.role === 'developer';
+
 /** Prepends the run's system message unless the conversation already sets its own. */
 export function withSystem(messages: ChatMessage[], system: string | undefined): ChatMessage[] {
-  if (system === undefined || messages[0]?.role === 'system') return messages;
+  if (system === undefined || startsWithInstructions(messages)) return messages;
   return [{ role: 'system', content: system }, ...messages];
 }
 

@@ -1,6 +1,6 @@
 import type { ChatMessage, ElementLineFinder, PromptRecord, RequestParams } from '../types.js';
 import { placeOf } from './element-lines.js';
-import { withSystem } from './messages.js';
+import { startsWithInstructions, withSystem } from './messages.js';
 import { renderTemplate, templateFields } from './template.js';
 
 /** Where a record came from; `id` is the explicit id when one could be read, else the fallback key. */
@@ -51,7 +51,7 @@ export function sendableRecord(
 ): PromptRecord {
   let filled = system;
   // A row whose messages start with their own system message does not get the run's: nothing to fill.
-  if (system !== undefined && messages[0]?.role !== 'system' && templateFields(system).length > 0) {
+  if (system !== undefined && !startsWithInstructions(messages) && templateFields(system).length > 0) {
     if (fields === undefined) return problemRecord(origin, `--system uses ${placeholders(system)}, but this row has no fields to fill it`, undefined, prompt);
     const rendered = renderTemplate(system, fields);
     if ('missing' in rendered)

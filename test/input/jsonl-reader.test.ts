@@ -579,6 +579,16 @@ describe('jsonl input', () => {
     ]);
     const convo = await one({ messages: [{ role: 'user', content: 'hi' }] }, { system: 'S' });
     expect(convo.messages[0]).toEqual({ role: 'system', content: 'S' });
+    // A developer message is the conversation's instructions as much (OpenAI's newer models name it so).
+    const developer = [
+      { role: 'developer', content: 'D' },
+      { role: 'user', content: 'U' },
+    ];
+    expect((await one({ messages: developer }, { system: 'S' })).messages).toEqual(developer);
+    expect((await one({ messages: developer, system: 'row' })).problem).toEqual({
+      message: expect.stringMatching(/gives both "system" and a developer message in "messages"; keep one$/),
+      field: 'system',
+    });
   });
 
   it('skips blank lines but counts them, with CRLF, a BOM and no final newline', async () => {
