@@ -137,8 +137,10 @@ export async function sendRows(config: CliConfig, io: CliIo, phase: RunPhase, se
     const stopped = withResumeCommand(err, resumeHint(config, keptSoFar()));
     // As after every other stop, the summary line says what was answered and what was not:
     // `stopped (error): …`, as --summary-json's `"stopped": "error"`. The error line that follows
-    // names the cause and ends with the command, so the summary does not repeat it.
-    if (stopped instanceof RunError && !(stopped instanceof OutputClosedError)) {
+    // names the cause and ends with the command, so the summary does not repeat it. Not for an input
+    // refused at its first bytes (a ZIP, a binary file), nothing read or sent: that is no run stopped.
+    const begun = stats.read + stats.requests + stats.ok + stats.failed + stats.skipped > 0;
+    if (stopped instanceof RunError && !(stopped instanceof OutputClosedError) && begun) {
       if (modelTally) for (const line of modelTally.lines()) reporter.info(line);
       reporter.finish({ ...summarySoFar(config, soFarParts(), stats), stopped: 'error', resumeHint: null });
     }

@@ -229,6 +229,8 @@ describe('input formats by extension (item 4)', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/ZIP archive \(\.xlsx, \.docx, \.zip\), not prompts: export it as \.csv, \.jsonl or \.txt$/m);
     expect(r.stderr).not.toMatch(/--input-format/); // it was just passed, to no avail
+    // A refusal, one line: no "stopped (error): 0 ok, 0 failed …" summary of a run that never began.
+    expect(r.stderr.split('\n').filter(Boolean)).toHaveLength(1);
     expect(server.requests).toHaveLength(0);
   });
 
