@@ -193,6 +193,8 @@ function resumedFormat(file: string, given: OutputFormat | undefined): OutputFor
 }
 
 function resolveInput(inputArg: string | undefined, stdinIsTTY: boolean): CliConfig['input'] {
+  // `llm-batch "$INPUT"` with the variable unset: "cannot read input file : no such file" said little.
+  if (inputArg === '') throw new UsageError('the input file name is empty (an unset variable?): give a prompts file, or - for stdin');
   if (inputArg !== undefined && inputArg !== '-') return { kind: 'file', path: inputArg };
   if (inputArg === undefined && stdinIsTTY) {
     throw new UsageError('no input: give a prompts file (e.g. llm-batch prompts.txt) or pipe prompts on stdin; see --help');

@@ -21,7 +21,8 @@ export function noPromptsMessage(config: Pick<CliConfig, 'input' | 'inputFormat'
   // Read as CSV (--input-format csv, --csv-delimiter), stdin may have held a header and no row.
   if (config.input.kind === 'stdin')
     return `no prompts on stdin (it was empty or only blank lines${config.inputFormat === 'csv' ? ', or a CSV header' : ''}): nothing was sent`;
-  return `no prompts in ${config.input.path} (it is empty, or holds only blank lines or a CSV header): nothing was sent`;
+  const json = config.inputFormat === 'json';
+  return `no prompts in ${config.input.path} (${json ? 'it is empty, or an empty JSON array' : 'it is empty, or holds only blank lines or a CSV header'}): nothing was sent`;
 }
 
 /**

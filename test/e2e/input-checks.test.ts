@@ -108,10 +108,18 @@ describe('an input with no prompts', () => {
     expect(r.stderr.trim().split('\n')).toEqual([
       expect.stringMatching(new RegExp(`^llm-batch: no prompts in .*${name.replace('.', '\\.')} \\(.*\\): nothing was sent$`)),
     ]);
+    // Why, in words that fit the file: an empty array is no "CSV header".
+    expect(r.stderr).toContain(name.endsWith('.json') ? '(it is empty, or an empty JSON array)' : '(it is empty, or holds only blank lines or a CSV header)');
     // -q still says it: cron mails stderr.
     const quiet = await runCli([file, '--base-url', ctx.server.url, '-q']);
     expect(quiet.code).toBe(5);
     expect(quiet.stderr).toMatch(/no prompts in /);
+  });
+
+  it('an empty input file name (`"$INPUT"` unset): exit 2, said as such', async () => {
+    const r = await runCli(['', '--base-url', ctx.server.url]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe('llm-batch: the input file name is empty (an unset variable?): give a prompts file, or - for stdin\n');
   });
 
   it('into a new -o (a CSV one writes its header as it opens): nothing is left, and the next run into it goes on', async () => {
