@@ -16,7 +16,13 @@ export { createOpenAIComplete } from './provider/create-openai-complete.js';
 export type { OpenAIProviderOptions } from './provider/openai-options.js';
 export { proxyFromEnv, type ProxySettings } from './provider/proxy-env.js';
 export { createMockFetch } from './provider/mock-fetch.js';
-export { AttemptError, type Complete, type CompletionRequest, type CompletionResult } from './provider/completion.js';
+export {
+  AttemptError,
+  type UserComplete as Complete,
+  type CompletionReply,
+  type CompletionRequest,
+  type CompletionResult,
+} from './provider/completion.js';
 export { detectFormat, type InputFormat, type InputOptions } from './input/index.js';
 /** Prompt records from a source's bytes, decoded as the CLI decodes a file (see README "As a library"). */
 export const readRecords: (input: ByteSource, options: InputOptions) => AsyncGenerator<PromptRecord> = readDecodedRecords as (

@@ -1,6 +1,6 @@
 import type { Clock } from '../util/clock.js';
 import { systemClock } from '../util/clock.js';
-import type { Complete } from '../provider/completion.js';
+import type { Complete, UserComplete } from '../provider/completion.js';
 import type { BatchEvent } from './events.js';
 import type { BatchStats } from './stats.js';
 import type { ResultRow } from '../types.js';
@@ -17,8 +17,8 @@ export const DEFAULT_COMPLETION_TOKENS = 256;
 
 /** What the engine needs; the CLI builds it from flags, a library user writes it by hand. */
 export interface BatchOptions {
-  /** Sends one attempt (see `createOpenAIComplete`). */
-  readonly complete: Complete;
+  /** Sends one attempt (see `createOpenAIComplete`), or a `complete` of the caller's own. */
+  readonly complete: UserComplete;
   /** Model for rows that do not name one. */
   readonly model: string;
   readonly temperature?: number;
@@ -101,8 +101,8 @@ type OptionalOptions =
   | 'cache'
   | 'budget';
 
-export type ResolvedBatchOptions = Required<Omit<BatchOptions, OptionalOptions>> &
-  Pick<BatchOptions, Exclude<OptionalOptions, 'structured'>> & { readonly structured?: StructuredOutput };
+export type ResolvedBatchOptions = Required<Omit<BatchOptions, OptionalOptions | 'complete'>> &
+  Pick<BatchOptions, Exclude<OptionalOptions, 'structured'>> & { readonly structured?: StructuredOutput; readonly complete: Complete };
 
 /** A value as a message shows it: strings quoted, `undefined` named, an object by its kind. */
 export const shown = (value: unknown): string =>

@@ -1,4 +1,12 @@
-import { AttemptError, isTrustedComplete, trustedComplete, type Complete, type CompletionResult } from '../provider/completion.js';
+import {
+  AttemptError,
+  isTrustedComplete,
+  trustedComplete,
+  type Complete,
+  type CompletionReply,
+  type CompletionResult,
+  type UserComplete,
+} from '../provider/completion.js';
 import type { ErrorType, Usage } from '../types.js';
 
 /**
@@ -9,7 +17,7 @@ import type { ErrorType, Usage } from '../types.js';
  * row without an answer. Ours (`createOpenAIComplete`) are used as they are: they do all that, and
  * the hot path pays for nothing.
  */
-export function guardedComplete(complete: Complete): Complete {
+export function guardedComplete(complete: UserComplete): Complete {
   if (isTrustedComplete(complete)) return complete;
   const guarded: Complete = (request, context) => {
     const { signal } = context;
@@ -41,7 +49,7 @@ export function guardedComplete(complete: Complete): Complete {
         signal.removeEventListener('abort', onAbort);
       };
       // A throw before its promise is one too: `then` of a rejected promise reports it below.
-      new Promise<CompletionResult>((inner) => inner(complete(request, own))).then(
+      new Promise<CompletionReply>((inner) => inner(complete(request, own))).then(
         (result) => {
           done();
           if (result === null || typeof result !== 'object' || typeof result.text !== 'string') {
@@ -68,7 +76,7 @@ export function guardedComplete(complete: Complete): Complete {
  * null: else its rows had no `finish_reason`, `usage` or `model` key at all, where a reader of the
  * output expects every row to have them.
  */
-const filledIn = (result: CompletionResult): CompletionResult => ({
+const filledIn = (result: CompletionReply): CompletionResult => ({
   ...result,
   finishReason: result.finishReason ?? null,
   usage: numericUsage(result.usage),
@@ -81,7 +89,7 @@ const filledIn = (result: CompletionResult): CompletionResult => ({
  * made a Headers, where its `get` was missing and every attempt failed as a connection error, its
  * paid answer thrown away and asked again. Anything else is left to the checks it meets.
  */
-function headersOf(headers: CompletionResult['headers'] | Record<string, string> | undefined): CompletionResult['headers'] {
+function headersOf(headers: CompletionReply['headers']): CompletionResult['headers'] {
   if (headers === undefined || headers === null) return null;
   if (typeof (headers as { get?: unknown }).get === 'function') return headers as CompletionResult['headers'];
   if (typeof headers !== 'object') return null;

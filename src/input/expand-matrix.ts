@@ -11,7 +11,7 @@ export interface Matrix {
 }
 
 /** Several models or samples: rows then carry `sample` and `requested_model`. */
-export const isMatrix = (m: Matrix): boolean => m.models.length > 1 || m.repeat > 1 || m.tagged === true;
+export const isMatrix = (m: Matrix): boolean => new Set(m.models).size > 1 || m.repeat > 1 || m.tagged === true;
 
 /**
  * One record per (record, model, sample), in that order, pulled lazily. A plain run (one model, one
@@ -33,6 +33,8 @@ async function* expand(records: AsyncIterable<PromptRecord>, matrix: Matrix): As
     yield* records;
     return;
   }
+  // A set, as the CLI's -m A,A is: a model named twice was asked (and paid) twice, two rows alike.
+  const models = [...new Set(matrix.models)];
   for await (const record of records) {
     if (!expandable(record)) {
       yield record; // one error row, not one per model
@@ -42,7 +44,7 @@ async function* expand(records: AsyncIterable<PromptRecord>, matrix: Matrix): As
       for (let sample = 0; sample < matrix.repeat; sample++) yield { ...record, sample, ownModel: true };
       continue;
     }
-    for (const model of matrix.models) {
+    for (const model of models) {
       for (let sample = 0; sample < matrix.repeat; sample++) {
         yield { ...record, params: { ...record.params, model }, sample };
       }

@@ -148,6 +148,24 @@ export type Complete = ((request: CompletionRequest, context: AttemptContext) =>
   close?: () => Promise<void>;
 };
 
+/**
+ * What a library user's `complete` may resolve to: a CompletionResult that may leave out
+ * `finishReason`, `usage`, `model` and `headers`, and give `headers` as a plain object of strings
+ * (README: As a library). The engine fills them in (guarded-complete.ts) before anything reads them.
+ */
+export type CompletionReply = Omit<CompletionResult, 'finishReason' | 'usage' | 'model' | 'headers'> & {
+  finishReason?: string | null;
+  usage?: Usage | null;
+  model?: string | null;
+  headers?: HeaderSource | Record<string, string> | null;
+};
+
+/** A `complete` as a library user writes one (exported as `Complete`); ours are {@link Complete}s. */
+export type UserComplete = ((request: CompletionRequest, context: AttemptContext) => Promise<CompletionReply>) & {
+  warmUp?: () => Promise<void>;
+  close?: () => Promise<void>;
+};
+
 /** Our own completes: they settle as their signal aborts and always return a result. */
 const trusted = new WeakSet<Complete>();
 
@@ -157,7 +175,7 @@ export function trustedComplete<T extends Complete>(complete: T): T {
   return complete;
 }
 
-export const isTrustedComplete = (complete: Complete): boolean => trusted.has(complete);
+export const isTrustedComplete = (complete: UserComplete): complete is Complete => trusted.has(complete as Complete);
 
 export interface AttemptErrorInfo {
   status?: number;

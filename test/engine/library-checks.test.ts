@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { expandMatrix, readRecords, runBatch, UsageError, type CompletionResult, type RecordInput } from '../../src/index.js';
+import { expandMatrix, readRecords, runBatch, UsageError, type Complete, type CompletionResult, type RecordInput } from '../../src/index.js';
 import { until } from '../helpers/until.js';
 import type { ResultRow } from '../../src/types.js';
 import type { CheckResult } from '../../src/structured/check-types.js';
@@ -109,6 +109,17 @@ describe("a complete's result", () => {
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ response: 'ok', error: null, attempts: 1 });
     expect(sent).toHaveLength(1);
+  });
+
+  it('is typed as the README has it: `{ text }` alone, or headers as a plain object of strings', async () => {
+    // A type check as much as a run: `npm run typecheck` refused these (HeaderSource wanted `get`).
+    const bare: Complete = async () => ({ text: 'ok' });
+    const plain: Complete = async () => ({ text: 'ok', headers: { 'retry-after': '1' } });
+    for (const complete of [bare, plain]) {
+      const rows: ResultRow[] = [];
+      for await (const row of runBatch([record('a')], { complete, model: 'm' })) rows.push(row);
+      expect(rows.map((row) => [row.response, row.error, row.finish_reason, row.usage])).toEqual([['ok', null, null, null]]);
+    }
   });
 });
 

@@ -32,6 +32,16 @@ describe('expandMatrix', () => {
     ]);
   });
 
+  it('takes the models as a set, as -m A,A is: a model named twice is asked once', async () => {
+    const out = await collect(expandMatrix(from([rec(0)]), { models: ['a', 'b', 'a'], repeat: 1 }));
+    expect(out.map((r) => [r.id, r.params.model, r.sample])).toEqual([
+      ['r0', 'a', 0],
+      ['r0', 'b', 0],
+    ]);
+    const records = from([rec(0)]);
+    expect(expandMatrix(records, { models: ['a', 'a'], repeat: 1 })).toBe(records);
+  });
+
   it("expands a record without params as one with params {} (the run's defaults)", async () => {
     const { params: _, ...bare } = rec(0);
     const out = await collect(expandMatrix(from([bare as PromptRecord]), { models: ['a', 'b'], repeat: 1 }));
