@@ -28,13 +28,38 @@ const held = new Map<Matcher, number>();
 /**
  * The library's listener, there only while something holds it (an open response store: lmdb leaves
  * a failed commit's promise of its own unhandled, which no write of ours can hold). It tolerates
- * what it is held for, and throws nothing while another listener is there (the host app's, or the
- * CLI's): the app decides what its rejections do. Alone, it throws the rest, as node would without it.
+ * what it is held for, and does nothing else while another listener is there (the host app's, or
+ * the CLI's): the app decides what its rejections do. Alone, it hands the rest back to node, which
+ * then does what its `--unhandled-rejections` mode says, as without it: thrown from here, a host
+ * run with `=warn` or `=none` crashed, and one with the default got its crash reported at a line
+ * of this bundle (kilobytes of minified code) rather than its own error's.
  */
 export function onUnhandledWhileHeld(reason: unknown, promise?: Promise<unknown>): void {
   for (const matches of held.keys()) if (matches(reason, promise)) return;
   if (process.listeners('unhandledRejection').some((listener) => listener !== onUnhandledWhileHeld)) return;
-  throw reason;
+  handBack(reason);
+}
+
+/**
+ * Rejects anew with this listener off, so node's own handling meets it (a crash by default, a
+ * warning under `=warn`…); on again once node has seen it, if still held. Replaceable by tests
+ * (the test runner treats an unhandled rejection as a failure).
+ */
+let handBack = (reason: unknown): void => {
+  process.off('unhandledRejection', onUnhandledWhileHeld);
+  void Promise.reject(reason);
+  setImmediate(() => {
+    if (held.size > 0 && !process.listeners('unhandledRejection').includes(onUnhandledWhileHeld)) process.on('unhandledRejection', onUnhandledWhileHeld);
+  });
+};
+
+/** For tests: what {@link onUnhandledWhileHeld} does with a rejection it hands back. */
+export function setHandBack(to: (reason: unknown) => void): () => void {
+  const before = handBack;
+  handBack = to;
+  return () => {
+    handBack = before;
+  };
 }
 
 /** Tolerates `matches` until the returned release is called; the listener goes with the last release. */
