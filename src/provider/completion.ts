@@ -54,8 +54,8 @@ export interface AttemptContext {
    * once), and the idle timeout waits for it too.
    */
   onActivity: (what?: 'whole' | 'headers') => void;
-  /** Streamed text as it arrives. */
-  onDelta?: (text: string) => void;
+  /** Streamed text as it arrives. (`| undefined`: a library user's `exactOptionalPropertyTypes` takes ours.) */
+  onDelta?: ((text: string) => void) | undefined;
   /**
    * Given by the engine: the signal's abort told to watchers, as `abort` listeners on the signal
    * would be, without adding one. Node's EventTarget cost ~4-5 µs of CPU a request to add
