@@ -91,6 +91,7 @@ export interface RunBudgetOptions {
  * request ("options.prices is not a function"), and a cap of 0, below or NaN admits nothing, or anything.
  */
 function checkOptions(options: RunBudgetOptions): void {
+  if (typeof options !== 'object' || options === null) throw new UsageError('createRunBudget: options must be an object ({ capUsd, prices })');
   const { capUsd, prices } = options as { capUsd: unknown; prices: unknown };
   if (typeof capUsd !== 'number' || !Number.isFinite(capUsd) || capUsd <= 0)
     throw new UsageError(`createRunBudget: capUsd must be a number of USD greater than 0, got ${typeof capUsd === 'number' ? capUsd : typeof capUsd}`);

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { UsageError } from '../errors.js';
 import { makeDirs } from '../util/make-dirs.js';
 import { addressSpaceLimited } from '../util/address-space.js';
 import { refuseDamaged, type StoreFileState } from './store-file-check.js';
@@ -98,6 +99,8 @@ const STRUCTURES_KEY = Buffer.from('structures');
  * database, and the store's writes are not there (lmdb's read-only database has no put).
  */
 export async function openResponseStore(dir: string, options: StoreOpenOptions = {}): Promise<ResponseStore> {
+  // As the CLI refuses an empty --cache-dir: '' was the working directory, a cache file left there.
+  if (typeof dir !== 'string' || dir.trim() === '') throw new UsageError('openResponseStore: dir must be a directory path, got an empty one');
   const { readOnly = false } = options;
   const { file, legacyFile, state, legacyState } = prepareStoreDir(dir, options);
   // A reader opens what has a database in it (as the check just saw it): LMDB writes a new one into

@@ -31,9 +31,10 @@ export type InputSource = NodeJS.ReadableStream | AsyncIterable<string | Buffer>
 /**
  * What the library's `readRecords` reads, which decodes the bytes itself: an InputSource, or any
  * async iterable of Uint8Array chunks, as a web ReadableStream is (`fetch`'s body, a Blob's stream()):
- * named too, for a consumer whose `lib` has the DOM's ReadableStream, which its types do not make iterable.
+ * named too, for a consumer whose `lib` has the DOM's ReadableStream, which its types do not make iterable;
+ * or the whole input in memory, bytes or text.
  */
-export type ByteSource = InputSource | AsyncIterable<string | Uint8Array> | ReadableStream<Uint8Array>;
+export type ByteSource = InputSource | AsyncIterable<string | Uint8Array> | ReadableStream<Uint8Array> | Uint8Array | string;
 
 /** One character that CSV gives no other meaning (a quote, a line break): what --csv-delimiter and `csvDelimiter` take. */
 export const usableDelimiter = (d: string): boolean => [...d].length === 1 && d !== '"' && d !== '\n' && d !== '\r';

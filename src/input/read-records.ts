@@ -34,12 +34,21 @@ export function readRecords(input: InputSource, options: InputOptions): AsyncGen
  * `café`), a NUL, or a binary file's signature stop the read with `source:line: …`, where they went
  * out as `caf�`. The CLI hands readRecords a source it decoded itself.
  */
-export function readDecodedRecords(input: InputSource, options: InputOptions): AsyncGenerator<PromptRecord> {
+export function readDecodedRecords(given: InputSource | Uint8Array | string, options: InputOptions): AsyncGenerator<PromptRecord> {
+  // Options left out were a TypeError deep inside ("reading 'source'"); bytes already in memory (a
+  // Buffer, a string: the natural first try) read as "The "list[1]" argument must be …".
+  if (typeof options !== 'object' || options === null) throw new UsageError('readRecords: options must be an object ({ format, source, … })');
+  const input: InputSource = typeof given === 'string' || given instanceof Uint8Array ? whole(given) : given;
   holdOpenError(input);
   return closingInput(
     readRecords(decodeInput(input as AsyncIterable<string | Buffer>, { source: options.source, firstLineMax: firstLineMaxFor(options.format) }), options),
     input,
   );
+}
+
+/** Bytes or text in memory as a source of one chunk. */
+async function* whole(chunk: Uint8Array | string): AsyncGenerator<string | Buffer> {
+  yield typeof chunk === 'string' ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
 }
 
 /**

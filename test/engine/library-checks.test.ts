@@ -7,7 +7,17 @@ import { describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { expandMatrix, readRecords, runBatch, UsageError, type Complete, type CompletionResult, type RecordInput } from '../../src/index.js';
+import {
+  createRunBudget,
+  expandMatrix,
+  openResponseStore,
+  readRecords,
+  runBatch,
+  UsageError,
+  type Complete,
+  type CompletionResult,
+  type RecordInput,
+} from '../../src/index.js';
 import { until } from '../helpers/until.js';
 import type { ResultRow } from '../../src/types.js';
 import type { CheckResult } from '../../src/structured/check-types.js';
@@ -139,5 +149,23 @@ describe('structured', () => {
     for await (const row of runBatch([record('a')], { complete, model: 'm', structured: { check } })) rows.push(row);
     expect(calls).toBe(3);
     expect(rows[0]!.error).toMatchObject({ type: 'invalid_output' });
+  });
+});
+
+describe('the library’s other entry points, given what a first try gives them', () => {
+  it('readRecords takes bytes or text already in memory, and refuses no options as a UsageError', async () => {
+    const opts = { format: 'txt' as const, source: 'mem' };
+    for (const input of [Buffer.from('a\nb\n'), new TextEncoder().encode('a\nb\n'), 'a\nb\n']) {
+      const prompts: string[] = [];
+      for await (const record of readRecords(input, opts)) prompts.push(record.prompt);
+      expect(prompts).toEqual(['a', 'b']);
+    }
+    expect(() => readRecords('a\n', undefined as never)).toThrow(UsageError);
+  });
+
+  it('createRunBudget with no options, openResponseStore with an empty path: UsageErrors, not a TypeError or the working directory', async () => {
+    expect(() => createRunBudget(undefined as never)).toThrow(/^createRunBudget: options must be an object/);
+    await expect(openResponseStore('')).rejects.toThrow(UsageError);
+    await expect(openResponseStore('  ')).rejects.toThrow(/^openResponseStore: dir must be a directory path/);
   });
 });
