@@ -15,6 +15,7 @@ import { BIN, SECRET_KEY, isolatedCacheDir, parseJsonl, waitForExit, writePrompt
 import { until } from '../helpers/until.js';
 import { collect } from '../helpers/collect.js';
 import { readResults } from '../../src/output/index.js';
+import { jsonlOf, resultRow } from '../helpers/report-rows.js';
 import type { RunSummary } from '../../src/ui/summary.js';
 
 const ctx = useServerAndCaseDir('llm-batch-full-disk-');
@@ -289,21 +290,8 @@ describe('an output that fills up mid-run', () => {
 
 describe('a file written whole (--compact, merge, report) that does not fit', () => {
   it('is left as it was, named as asked (not its temp file, gone), and says so; report did not crash', async () => {
-    const rows = Array.from({ length: 40 }, (_, i) =>
-      JSON.stringify({
-        id: `r${i}`,
-        line: i + 1,
-        prompt: 'p',
-        response: 'x'.repeat(2000),
-        error: null,
-        attempts: 1,
-        latency_ms: 5,
-        model: 'm',
-        finish_reason: 'stop',
-        usage: null,
-      }),
-    );
-    fs.writeFileSync(path.join(ctx.dir, 'big.jsonl'), `${rows.join('\n')}\n`);
+    const rows = Array.from({ length: 40 }, (_, i) => resultRow(i, { response: 'x'.repeat(2000) }));
+    fs.writeFileSync(path.join(ctx.dir, 'big.jsonl'), jsonlOf(rows));
     fs.writeFileSync(path.join(ctx.dir, 'old.jsonl'), 'kept\n');
     const cases = [
       [

@@ -75,32 +75,22 @@ describe('--resume of a run with several models', () => {
     expect(keys(rowsOf(out))).toEqual(allOk);
   });
 
-  it("its first model alone retries that model's failures in rows that say so, as the file's other rows do", async () => {
+  it.each([
+    ['with its metadata', false],
+    ['whose metadata is gone: its rows say their model', true],
+  ])("its first model alone retries that model's failures in rows that say so, as the file's other rows do (an output %s)", async (_, bare) => {
     writePrompts(ctx.dir, 'p.txt', ['one', 'two']);
-    const out = path.join(ctx.dir, 'first.jsonl');
+    const out = path.join(ctx.dir, bare ? 'bare.jsonl' : 'first.jsonl');
     const base = [path.join(ctx.dir, 'p.txt'), '--base-url', ctx.server.url, '-o', out, '--no-cache', '--retries', '0', '-c', '1'];
     ctx.server.options.fault = ({ index }) => (index === 2 ? '500' : undefined);
     const first = await runCli([...base, '-m', 'ma,mb']);
     ctx.server.options.fault = undefined;
     expect(first.code, first.stderr).toBe(1);
     expect(keys(rowsOf(out))).toEqual(['one|ma|0|ok', 'one|mb|0|ok', 'two|ma|0|failed', 'two|mb|0|ok']);
+    if (bare) fs.rmSync(`${out}.meta.json`);
     const again = await runCli([...base, '-m', 'ma', '--resume']);
     expect(again.code, again.stderr).toBe(0);
     // The retried row carries requested_model and sample, as every row of the file: a filter on them finds it.
-    expect(keys(rowsOf(out))).toEqual(allOk);
-  });
-
-  it('an output that lost its metadata: its rows say their model, so the retried one does too', async () => {
-    writePrompts(ctx.dir, 'p.txt', ['one', 'two']);
-    const out = path.join(ctx.dir, 'bare.jsonl');
-    const base = [path.join(ctx.dir, 'p.txt'), '--base-url', ctx.server.url, '-o', out, '--no-cache', '--retries', '0', '-c', '1'];
-    ctx.server.options.fault = ({ index }) => (index === 2 ? '500' : undefined);
-    const first = await runCli([...base, '-m', 'ma,mb']);
-    ctx.server.options.fault = undefined;
-    expect(first.code, first.stderr).toBe(1);
-    fs.rmSync(`${out}.meta.json`);
-    const again = await runCli([...base, '-m', 'ma', '--resume']);
-    expect(again.code, again.stderr).toBe(0);
     expect(keys(rowsOf(out))).toEqual(allOk);
   });
 
