@@ -56,6 +56,49 @@ export function createKeyRedactor(secret: string | undefined): (text: string) =>
 }
 
 /**
+ * The key in every form {@link createKeyRedactor} takes it in, as a global pattern, and each of its
+ * characters as a sticky one (escaped, either case for a hex key): what tells, in a text streamed in
+ * pieces, where the key stands and whether the text ends in its start. Undefined for a key the
+ * redactor takes only as a word of its own (a placeholder) or not at all.
+ */
+export function keyForms(key: string): { whole: RegExp; chars: RegExp[]; cutShort: (rest: string, index: number) => boolean } | undefined {
+  const text = key.trim();
+  if (text.length < MIN_SECRET || isPlaceholder(text)) return undefined;
+  const anyCase = keyParts(text)?.anyCase ?? false;
+  const chars = Array.from(text);
+  return {
+    whole: new RegExp(forms(text, anyCase), 'gu'),
+    chars: chars.map((ch) => new RegExp(forms(ch, anyCase), 'uy')),
+    cutShort: (rest, index) => (anyCase ? [chars[index]!.toLowerCase(), chars[index]!.toUpperCase()] : [chars[index]!]).some((ch) => escapeCutShort(rest, ch)),
+  };
+}
+
+/**
+ * Whether `rest` is the start of an escape of `ch` that {@link charForms} takes, cut short (`%6`,
+ * `\\u00`, `&#11`): a text streamed in pieces may end there, the rest of the key in the next.
+ */
+function escapeCutShort(rest: string, ch: string): boolean {
+  // As charForms allows: any run of backslashes, zeros after `&#`, `&#x` and `\u{`, either case of hex digits.
+  const cut = rest
+    .replace(/^\\+/, '\\')
+    .replace(/^(&#x?|\\u\{)0+/i, '$1')
+    .toLowerCase();
+  const cp = ch.codePointAt(0) ?? 0;
+  const hexCp = cp.toString(16);
+  const whole = [
+    Array.from({ length: ch.length }, (_, i) => `\\u${ch.charCodeAt(i).toString(16).padStart(4, '0')}`).join(''),
+    `\\u{${hexCp}}`,
+    [...new TextEncoder().encode(ch)].map((byte) => `%${byte.toString(16).padStart(2, '0')}`).join(''),
+    `&#${cp};`,
+    `&#x${hexCp};`,
+    ...(cp < 0x100 ? [`\\x${hexCp.padStart(2, '0')}`] : []),
+    ...(cp < 0x80 && !/[A-Za-z0-9]/.test(ch) ? [`\\${ch}`] : []),
+    ...(NAMED_ENTITIES[ch] ? [`&${NAMED_ENTITIES[ch]};`] : []),
+  ];
+  return whole.some((form) => form.length > cut.length && form.startsWith(cut));
+}
+
+/**
  * Strings (keys and other secrets) and {@link Password}s of at least MIN_SECRET characters, without
  * the spaces around them (a key read with its newline: that would take the text's own with it), once
  * each, the longest first.

@@ -1,4 +1,4 @@
-import { keySpans, keyStartAtEnd, withoutSpans } from './key-spans.js';
+import { holdsKey, keySpans, keyStartAtEnd, withoutSpans } from './key-spans.js';
 
 /** The answer text a line of a response carries: the raw JSON string after its first text field's name. */
 interface Piece {
@@ -19,9 +19,9 @@ export const MAX_HELD = 64;
 
 /**
  * The fields whose text a server streams in pieces: the answer's, a function call's arguments, a
- * reasoning model's thoughts. A key in any of them may come split over events.
+ * reasoning model's thoughts, a refusal. A key in any of them may come split over events.
  */
-const TEXT_FIELDS = ['"content":"', '"arguments":"', '"reasoning_content":"', '"reasoning":"'];
+const TEXT_FIELDS = ['"content":"', '"arguments":"', '"reasoning_content":"', '"reasoning":"', '"refusal":"'];
 
 /**
  * The trace lines of one response, held back while the answer text streamed so far could be the
@@ -58,7 +58,7 @@ export class KeyHold {
 
   /** Whether `text` holds the key, or ends in what may be its start. */
   private mayHoldKey(text: string): boolean {
-    return text.includes(this.key) || keyStartAtEnd(text, this.key) > 0;
+    return holdsKey(text, this.key) || keyStartAtEnd(text, this.key) > 0;
   }
 
   private release(all: boolean): string[] {
@@ -82,6 +82,17 @@ export class KeyHold {
       kept++;
     }
     this.held = this.held.slice(kept);
+    // A key that ended inside the first line kept (it ends in what may start another: `…pqr us`):
+    // its part of that line goes now, or the next line's text, joined to it alone, finds no key
+    // there and writes `qr` out with it.
+    const first = this.held[0];
+    if (first?.line !== undefined && first.piece && spans.some(([from, to]) => from < start + first.piece!.text.length && to > start)) {
+      const end = start + first.piece.text.length;
+      const cut = spans.filter(([from, to]) => from < end && to > start);
+      const rest = withoutSpans(text, start, end, cut);
+      first.line = rewritten(first.line, first.piece, text, start, end, cut);
+      first.piece = { field: first.piece.field, raw: JSON.stringify(rest).slice(1, -1), text: rest };
+    }
     // Written, but what follows may yet finish the key: its start is kept to match against.
     if (overflow) this.held = [{ piece: { field: '', raw: '', text: text.slice(spans.at(-1)![0]) } }];
     return out;

@@ -45,9 +45,9 @@ describe('scrubLogprobs', () => {
     expect(out.content).toEqual([{ token: 'a [redacted] b', logprob: -0.1, bytes: [], top_logprobs: [] }, entry(' ok', ['x'])]);
   });
 
-  it('an escaped key spread over tokens: no token of that array is kept', () => {
+  it('an escaped key spread over tokens: as the key itself, the other tokens kept (every token was [redacted])', () => {
     const out = scrub({ content: ['%73', 'k-LEAKCHECK', '-1234567890abcdef', ' end'].map((t) => entry(t)) });
-    expect(tokensOf(out)).toEqual(['[redacted]', '[redacted]', '[redacted]', '[redacted]']);
+    expect(tokensOf(out)).toEqual(['[redacted]', '', '', ' end']);
   });
 
   it('the refusal tokens as the content, and the key in a field of its own', () => {
@@ -104,5 +104,33 @@ describe('answerScrubber', () => {
     expect(shown(['This is s', 'kipped', ' now'])).toEqual({ steps: ['This is ', 'skipped', ' now'], all: 'This is skipped now' });
     // A key in one delta, and a stream that ends on what may have been its start.
     expect(shown([`a ${KEY} b`, ' and sk-LE'])).toEqual({ steps: ['a [redacted] b', ' and '], all: 'a [redacted] b and sk-LE' });
+  });
+
+  it("a stream's deltas: a key escaped as a server may write it, spread over them, is held as the key itself (it was shown whole)", () => {
+    const escaped = {
+      percent: ['a %7', '3%6B%2', 'DLEAK', 'CHECK-12345', '67890abcdef b'],
+      unicode: ['c \\u00', '73\\u006b\\u002d', 'LEAKCHECK-1234567890abcde', 'f d'],
+      entities: ['e &#11', '5;&#107;&#45;LEA', 'KCHECK-1234567890abcdef f'],
+    };
+    for (const [form, deltas] of Object.entries(escaped)) {
+      const { steps, all } = shown(deltas);
+      expect(all, form).toMatch(/^\S \[redacted\] \S$/);
+      expect(steps.join(''), form).not.toMatch(/LEAK|CHECK|abcdef|%73|u0073|&#115/);
+    }
+  });
+
+  it("a stream's deltas: a hex key upper-cased over them, and a key ending where the next begins, are held", () => {
+    const hex = '3f9a1c0b7e2d4a6f8b1c9d0e2f3a4b5c';
+    const seen: string[] = [];
+    const held = answerScrubber(hex)!.deltas((text) => seen.push(text));
+    for (const delta of ['Upper: 3F9', 'A1C0B7E2D4A6F8B', '1C9D0E2F3A4B5C done']) held.onDelta(delta);
+    held.end();
+    expect(seen.join('')).toBe('Upper: [redacted] done');
+    expect(seen.join('')).not.toMatch(/3F9|5C /);
+    // `…cdef us` ends in `s`, which may begin the key again: nothing of the key before it is shown.
+    const pieces = `${KEY} uses sk-learn ok`.match(/.{1,5}/g)!;
+    const { steps, all } = shown(pieces);
+    expect(all).toBe('[redacted] uses sk-learn ok');
+    expect(steps.join('')).not.toMatch(/def|cdef/);
   });
 });

@@ -64,6 +64,32 @@ describe('KeyHold', () => {
     expect(written.join('\n')).not.toMatch(/LEA|KCH|cdef/);
   });
 
+  it('a key ending in an event that ends as the key begins (`…def u`, `ses s`): nothing of it is written (its last characters were)', () => {
+    const pieces = `${KEY} uses sk-learn ok`.match(/.{1,5}/g)!;
+    const { written } = run(pieces.map(event));
+    expect(written.map(contentOf).join('')).toBe('[redacted] uses sk-learn ok');
+    expect(written.join('\n')).not.toMatch(/LEA|KCH|def/);
+    const twice = `${KEY}${KEY} twice`.match(/.{1,11}/g)!;
+    expect(run(twice.map(event)).written.map(contentOf).join('')).toBe('[redacted][redacted] twice');
+  });
+
+  it.each([
+    ['percent-encoded', (k: string) => [...k].map((c) => `%${c.charCodeAt(0).toString(16)}`).join('')],
+    ['\\u-escaped', (k: string) => [...k].map((c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`).join('')],
+    ['as HTML entities', (k: string) => [...k].map((c) => `&#${c.charCodeAt(0)};`).join('')],
+  ])('a key %s, spread over events: held and rewritten as the key itself (it was written whole)', (_, escaped) => {
+    const text = `a ${escaped(KEY)} b`;
+    const { written } = run(text.match(/.{1,3}/g)!.map(event));
+    expect(written.map(contentOf).join('')).toBe('a [redacted] b');
+  });
+
+  it('a refusal spread over events is held as the answer is (it was written in pieces)', () => {
+    const refusal = (piece: string) => `data: ${JSON.stringify({ choices: [{ index: 0, delta: { refusal: piece } }] })}`;
+    const { written } = run(['I refuse ', ...KEY.match(/.{1,3}/g)!].map(refusal));
+    expect(written.map((l) => JSON.parse(l.slice(6)).choices[0].delta.refusal).join('')).toBe('I refuse [redacted]');
+    expect(written.join('\n')).not.toMatch(/LEA|KCH/);
+  });
+
   it('text that only began like the key: its events come as they were once it goes another way', () => {
     const lines = ['This', ' is', ' sk', 'ipped', ' now'].map(event);
     const { written, waits } = run(lines);
