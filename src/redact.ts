@@ -41,8 +41,12 @@ export function createRedactor(secrets: ReadonlyArray<Secret | undefined>): (tex
   return (text) => redactUrlCredentials((whole ? text.replace(whole, '[redacted]') : text).replace(echoes, '[redacted]'));
 }
 
-/** Anything shaped like an OpenAI-style key, even one we were not given (e.g. a masked echo). */
-const KEY_SHAPE = String.raw`\b(?:sk|rk|pk)-[A-Za-z0-9_*.-]{6,}`;
+/**
+ * Anything shaped like an OpenAI-style key, even one we were not given (e.g. a masked echo): with a
+ * digit or a mask's `*` in it, as a key's random body has, so that `sk-learn-pipeline` or a model
+ * named `sk-learn-classifier` in a server's message stays (they read `[redacted]`).
+ */
+const KEY_SHAPE = String.raw`\b(?:sk|rk|pk)-(?=[A-Za-z0-9_*.-]*[\d*])[A-Za-z0-9_*.-]{6,}`;
 
 /**
  * Only the key itself, in the forms {@link createRedactor} matches it in whole (a placeholder key

@@ -31,7 +31,16 @@ describe('createRedactor', () => {
 
   it('leaves ordinary text alone', () => {
     const redact = createRedactor([]);
-    for (const text of ['task-scheduler failed', 'mask-abcdefghij', 'sk-short', 'use scikit-learn', 'HTTP 500: The server had an error']) {
+    // Key-shaped words with no digit or mask in them: a model's or a file's name a message quotes (they read [redacted]).
+    for (const text of [
+      'task-scheduler failed',
+      'mask-abcdefghij',
+      'sk-short',
+      'use scikit-learn',
+      'HTTP 500: The server had an error',
+      'model "sk-learn-classifier" not found',
+      'explain pk-rsa-keyfile and sk-learn-pipeline usage',
+    ]) {
       expect(redact(text)).toBe(text);
     }
   });

@@ -11,6 +11,6 @@ describe('internalErrorLine', () => {
   });
 
   it('takes out key-shaped text without a key set, and prints a thrown non-Error as it is', () => {
-    expect(internalErrorLine('boom sk-abcdefghijkl', {})).toBe('llm-batch: internal error: boom [redacted]\n');
+    expect(internalErrorLine('boom sk-abc123defghijkl', {})).toBe('llm-batch: internal error: boom [redacted]\n');
   });
 });
