@@ -8,6 +8,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { stderrLines, useServers } from '../helpers/mock-server-hooks.js';
 import { runInWorker } from '../helpers/run-in-worker.js';
+import { SECRET_KEY } from '../helpers/run-cli.js';
 
 const { dir, fresh, writeFile } = useServers('llm-batch-flag-files-');
 
@@ -25,6 +26,19 @@ describe.concurrent('-t @FILE and -s @FILE', () => {
         { role: 'user', content: 'Summarise:\nHello' },
       ],
     ]);
+  });
+
+  it.each(['-t', '-s'])('%s @FILE holding the API key: refused, nothing written (its text went into OUT.meta.json)', async (flag) => {
+    const { server } = await fresh();
+    const input = writeFile('k.csv', 'title\nx\n');
+    const file = writeFile(`k${flag}.txt`, `{{title}} with ${SECRET_KEY} in it\n`);
+    const out = path.join(dir, `k${flag}.jsonl`);
+    const r = await runInWorker([input, ...(flag === '-t' ? [] : ['-t', '{{title}}']), flag, `@${file}`, '--base-url', server.url, '-o', out]);
+    expect(r.code).toBe(2);
+    expect(stderrLines(r)).toEqual([expect.stringMatching(/holds the API key \(OPENAI_API_KEY's value\): .*take the key out of the file$/)]);
+    expect(r.stderr).not.toContain(SECRET_KEY);
+    expect(fs.existsSync(out) || fs.existsSync(`${out}.meta.json`)).toBe(false);
+    expect(server.requests).toHaveLength(0);
   });
 
   it('--json-schema @FILE reads the file as -t @FILE does (it was "no such file")', async () => {
