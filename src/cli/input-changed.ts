@@ -17,10 +17,23 @@ export class InputChangedError extends RunError {
   }
 }
 
-/** Whether a file's last bytes end a line: `\n`, or UTF-16LE's `\n\0` (UTF-16BE's ends in `\n` too). */
-function endsLine(last: readonly number[]): boolean {
-  const byte = last.at(-1);
-  return byte === 0x0a || (byte === 0x00 && last.at(-2) === 0x0a);
+/**
+ * Whether what was appended to a file of `size` bytes joined its last line: the file did not end a
+ * line, and the added text does not begin with one (`\n` or `\r`, in UTF-16 by its byte order mark
+ * a whole unit: `上` is `4E 0A` in UTF-16BE, no line break).
+ */
+function joinedLastLine(seen: ReadonlyMap<number, number>, size: number): boolean {
+  const bom = [seen.get(0), seen.get(1)];
+  const unit = bom[0] === 0xff && bom[1] === 0xfe ? 'le' : bom[0] === 0xfe && bom[1] === 0xff ? 'be' : undefined;
+  const breaks = (a: number | undefined, b: number | undefined): boolean => {
+    if (unit === 'le') return (a === 0x0a || a === 0x0d) && b === 0x00;
+    if (unit === 'be') return a === 0x00 && (b === 0x0a || b === 0x0d);
+    return b === 0x0a || b === 0x0d;
+  };
+  // The last unit of the file as it was (one byte outside UTF-16), and the first of what was added.
+  const ended = breaks(seen.get(size - 2), seen.get(size - 1));
+  const added = unit === undefined ? breaks(undefined, seen.get(size)) : breaks(seen.get(size), seen.get(size + 1));
+  return !ended && !added;
 }
 
 /**
@@ -38,10 +51,11 @@ export async function* unchangedWhileRead(
 ): AsyncGenerator<Buffer> {
   const hash = createHash('sha256');
   let read = 0;
-  /** The file's last two bytes when opened: whether its last line ended. */
-  const end: number[] = [];
+  /** The file's first two bytes (a UTF-16 byte order mark), its last two when opened, and the first two added. */
+  const seen = new Map<number, number>();
+  const wanted = [0, 1, opened.size - 2, opened.size - 1, opened.size, opened.size + 1];
   for await (const chunk of bytes) {
-    for (const at of [opened.size - 2, opened.size - 1]) if (at >= read && at < read + chunk.length) end.push(chunk[at - read]!);
+    for (const at of wanted) if (at >= read && at < read + chunk.length) seen.set(at, chunk[at - read]!);
     hash.update(chunk);
     read += chunk.length;
     yield chunk;
@@ -52,7 +66,7 @@ export async function* unchangedWhileRead(
   if (read < opened.size) throw new InputChangedError(file, `${read} bytes were read of the ${opened.size} it had when opened`);
   // Grown, and read on into what was added, while its last line had no newline: the added text joined
   // that line (`beta` + `gamma` sent as `betagamma`), which the run's own --resume then refuses.
-  if (read > opened.size && opened.size > 0 && !endsLine(end))
+  if (read > opened.size && opened.size > 0 && joinedLastLine(seen, opened.size))
     throw new InputChangedError(file, 'text was appended to it while its last line had no newline, and joined that line');
   if (now.size === opened.size && now.mtimeMs === opened.mtimeMs) return;
   if (now.size < read) throw new InputChangedError(file, `it is ${now.size} bytes now, ${read} were read`);

@@ -17,7 +17,7 @@ const ctx = useServerAndCaseDir('llm-batch-input-changed-');
 /** 2,000 lines of ~150 bytes (~300 KB, beyond what the reader takes ahead while one answer is held). */
 const lines = (word: string, n = 2000) => Array.from({ length: n }, (_, i) => `${word} ${i + 1} ${'x'.repeat(140)}`).join('\n') + '\n';
 
-async function runWhile(change: (file: string) => void, shape = (text: string) => text) {
+async function runWhile(change: (file: string) => void, shape: (text: string) => string | Buffer = (text) => text) {
   const input = path.join(ctx.dir, 'in.txt');
   fs.writeFileSync(input, shape(lines('old')));
   const out = path.join(ctx.dir, 'out.jsonl');
@@ -59,6 +59,27 @@ describe('an input file that changes while it is read', () => {
       /changed while it was being read \(text was appended to it while its last line had no newline, and joined that line\)/,
     );
     expect(rows.length).toBeGreaterThan(0);
+  });
+
+  it('appended to from a new line while its last line had none: read as it grew, exit 0 (it stopped)', async () => {
+    const { r, rows } = await runWhile(
+      (file) => fs.appendFileSync(file, '\ngamma\n'),
+      (text) => text.replace(/\n$/, ''),
+    );
+    expect(r.code, r.stderr).toBe(0);
+    expect(rows).toHaveLength(2001);
+    expect(rows.map((row) => row.prompt)).toContain('gamma');
+  });
+
+  it('UTF-16BE: a last character whose low byte is a line feed (上, 4E 0A) is no line break: joined, exit 2', async () => {
+    /** UTF-16BE bytes of `text`: node writes LE, each unit's bytes swapped. */
+    const be = (text: string) => Buffer.from(text, 'utf16le').swap16();
+    const { r } = await runWhile(
+      (file) => fs.appendFileSync(file, be('gamma\n')),
+      (text) => Buffer.concat([Buffer.from([0xfe, 0xff]), be(text.replace(/\n$/, '上'))]),
+    );
+    expect(r.code, r.stderr).toBe(2);
+    expect(stderrLines(r).at(-1)).toMatch(/text was appended to it while its last line had no newline, and joined that line/);
   });
 
   it('appended to: read as it grew, exit 0', async () => {
