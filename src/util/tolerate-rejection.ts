@@ -37,7 +37,22 @@ const held = new Map<Matcher, number>();
 export function onUnhandledWhileHeld(reason: unknown, promise?: Promise<unknown>): void {
   for (const matches of held.keys()) if (matches(reason, promise)) return;
   if (process.listeners('unhandledRejection').some((listener) => listener !== onUnhandledWhileHeld)) return;
-  handBack(reason);
+  // Modes where node has done its part before any listener (`warn` warns, `strict` threw it, and an
+  // app's 'uncaughtException' took it) or does nothing: handed back, it was said (or taken) twice.
+  if (!HANDLED_FIRST.has(unhandledRejectionsMode())) handBack(reason);
+}
+
+const HANDLED_FIRST = new Set(['warn', 'strict', 'none']);
+
+/** Node's `--unhandled-rejections` mode: the command line's, else NODE_OPTIONS', else `throw`. */
+function unhandledRejectionsMode(): string {
+  const flags = [...(process.env.NODE_OPTIONS?.split(/\s+/) ?? []), ...process.execArgv];
+  let mode = 'throw';
+  for (const flag of flags) {
+    const set = /^--unhandled-rejections=(\S+)$/.exec(flag);
+    if (set) mode = set[1]!;
+  }
+  return mode;
 }
 
 /**

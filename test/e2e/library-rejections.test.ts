@@ -29,11 +29,20 @@ const run = (mode?: string) =>
   spawnSync(process.execPath, [...(mode ? [`--unhandled-rejections=${mode}`] : []), script], { encoding: 'utf8', timeout: 30_000 });
 
 describe('an unhandled rejection of the host app while a response store is open', () => {
-  it.each(['warn', 'none'])('--unhandled-rejections=%s: the app goes on, as without the store', (mode) => {
+  it.each(['warn', 'none', 'warn-with-error-code'])('--unhandled-rejections=%s: as without the store (said once, the app going on)', (mode) => {
     const r = run(mode);
-    expect(r.status, r.stderr).toBe(0);
+    expect(r.status, r.stderr).toBe(mode === 'warn-with-error-code' ? 1 : 0);
     expect(r.stdout).toBe('still alive\n');
-    if (mode === 'warn') expect(r.stderr).toContain('the app rejection');
+    // Once: handed back under `warn`, node warned of it twice.
+    expect(r.stderr.split('the app rejection').length - 1).toBe(mode === 'none' ? 0 : 1);
+  });
+
+  it("--unhandled-rejections=strict with the app's own uncaughtException handler: it gets the rejection once", () => {
+    const strict = path.join(dir, 'strict.mjs');
+    fs.writeFileSync(strict, `process.on('uncaughtException', (err) => console.log('handled', err.message));\n${fs.readFileSync(script, 'utf8')}`);
+    const r = spawnSync(process.execPath, ['--unhandled-rejections=strict', strict], { encoding: 'utf8', timeout: 30_000 });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toBe('handled the app rejection\nstill alive\n');
   });
 
   it("the default: the app ends as node ends it, its own error shown, not the bundle's code", () => {
