@@ -807,7 +807,8 @@ export class BatchJob {
         }
         this.failures++;
         this.failing(err.message);
-        this.o.info(`${this.label(chunk)}: ${err.message}; trying again at the next poll`);
+        // The SDK's words end in a full stop (`Request timed out.`): not followed by a `;`.
+        this.o.info(`${this.label(chunk)}: ${err.message.replace(/\.$/, '')}; trying again at the next poll`);
         return false;
       }
     }
@@ -1129,7 +1130,9 @@ export class BatchJob {
     index: ReadonlyMap<string, IndexEntry>,
     written: Set<string>,
   ): Promise<boolean> {
-    this.o.info(`${this.label(chunk)}: ${count(reasks.size)} answers failed validation; re-asking them live (--finish-live)`);
+    this.o.info(
+      `${this.label(chunk)}: ${count(reasks.size)} ${reasks.size === 1 ? 'answer' : 'answers'} failed validation; re-asking ${reasks.size === 1 ? 'it' : 'them'} live (--finish-live)`,
+    );
     const self = this;
     async function* records(): AsyncGenerator<PromptRecord> {
       for await (const record of recordsFromChunk(self.dir, chunk, new Set(reasks.keys()), index)) {

@@ -78,6 +78,9 @@ function age(seconds: number | null): string {
  * ids alone do not say which is whose), status, counts, age, what the next run will do.
  */
 export function formatStatusLine(s: ChunkStatusLine): string {
-  const counts = s.completed === null ? `${s.requests} requests` : `${s.completed}/${s.requests} done${s.failed ? `, ${s.failed} failed` : ''}`;
+  const counts =
+    s.completed === null
+      ? `${s.requests} ${s.requests === 1 ? 'request' : 'requests'}`
+      : `${s.completed}/${s.requests} done${s.failed ? `, ${s.failed} failed` : ''}`;
   return `batch ${s.chunk}  ${s.batchId ?? '(not created)'}  ${s.model}  ${s.status}  ${counts}  ${age(s.ageSeconds)}  next: ${s.next}`;
 }

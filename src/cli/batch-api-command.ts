@@ -131,15 +131,18 @@ function checkManifest(config: CliConfig, output: string, info: (line: string) =
   if (stream) throw new RunError(stream, 'output');
   if (config.resume) return undefined;
   const open = manifest.chunks.filter(isOpen).length;
-  if (!config.overwrite) {
-    throw new RunError(
-      `${manifestPath(output)} holds the batches of an earlier run${open ? ` (${open} not collected yet)` : ''}: pass --resume to continue it, or --overwrite to start again`,
-      'output',
-    );
-  }
   // Batches on the server (or possibly created: a createKey without an answer) are known only to this
   // manifest: dropping it would leave them running, billing, with no way to collect or cancel them.
   const ids = lost.length > 0 ? [] : uncollectedBatches(manifest);
+  if (!config.overwrite) {
+    // Not "or --overwrite" while batches run: that is refused below (it offered what it then refused).
+    const over =
+      ids.length > 0 ? `, or cancel them (\`llm-batch cancel ${shellQuote(output)}\`) and then --overwrite to start again` : ', or --overwrite to start again';
+    throw new RunError(
+      `${manifestPath(output)} holds the batches of an earlier run${open ? ` (${open} not collected yet)` : ''}: pass --resume to continue it${over}`,
+      'output',
+    );
+  }
   if (ids.length > 0) {
     throw new RunError(
       `${manifestPath(output)} lists ${ids.length} ${ids.length === 1 ? 'batch' : 'batches'} of an earlier run not collected yet (${batchList(ids)}): ` +

@@ -345,7 +345,10 @@ describe('--batch-api --no-wait (the cron idiom)', () => {
     expect((await runCli([input, '-o', out, ...batchArgs(), '--no-wait'])).code).toBe(75);
     const again = await runInWorker([input, '-o', out, ...batchArgs(), '--no-wait']);
     expect(again.code).toBe(2);
-    expect(again.stderr).toMatch(/holds the batches of an earlier run \(1 not collected yet\): pass --resume/);
+    // Not "or --overwrite to start again" while the batch runs: that would be refused (it offered it).
+    expect(again.stderr).toMatch(
+      /holds the batches of an earlier run \(1 not collected yet\): pass --resume to continue it, or cancel them \(`llm-batch cancel .*out\.jsonl`\) and then --overwrite to start again$/m,
+    );
   });
 });
 
