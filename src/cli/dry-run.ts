@@ -38,6 +38,7 @@ import { usableHit } from '../engine/build-row.js';
 import type { StructuredOutput } from '../structured/types.js';
 import { OPENAI_V1 } from '../provider/openai-url.js';
 import { tooLargeForTpm } from '../engine/too-large-for-tpm.js';
+import { noPromptsMessage } from './empty-input.js';
 
 /** Answer length assumed for records with no max_tokens (the engine's TPM estimate uses the same). */
 export const DEFAULT_ANSWER_TOKENS = DEFAULT_COMPLETION_TOKENS;
@@ -545,5 +546,12 @@ export async function runDryRun(config: CliConfig, io: CliIo): Promise<number> {
     );
   // No record at all is what a real run refuses with exit 5 (an empty input).
   // A shard that got none of a non-empty input's records is done, as in a real run.
+  // Every exit but 0 says why in an `llm-batch:` line on stderr, as the README's exit codes have it:
+  // `… --dry-run >/dev/null || fail` in CI logged no reason.
+  if (badCount > 0)
+    io.stderr.write(
+      `llm-batch: ${count(badCount)} bad ${badCount === 1 ? 'record' : 'records'} (the first: ${sanitize(bad[0] ?? '')}); listed in the dry run's report\n`,
+    );
+  else if (records === 0 && others === 0) io.stderr.write(`llm-batch: ${noPromptsMessage(config)}\n`);
   return badCount > 0 ? ExitCode.usage : records === 0 && others === 0 ? ExitCode.noPrompts : ExitCode.ok;
 }

@@ -24,6 +24,8 @@ describe('--dry-run', () => {
     ctx.server.reset();
     const r = await runInWorker([fixture('bad.jsonl'), '--dry-run', '--base-url', ctx.server.url], { env: NO_KEY });
     expect(r.code).toBe(2);
+    // Why, on stderr as every exit but 0 says it: `--dry-run >/dev/null || fail` logged none.
+    expect(r.stderr).toMatch(/^llm-batch: 2 bad records \(the first: \S*fixtures\/bad\.jsonl:2: invalid JSON .*\); listed in the dry run's report\n$/);
     expect(ctx.server.requests).toEqual([]);
     expect(r.stdout).toMatch(/nothing was sent/i);
     expect(r.stdout).toMatch(/5 records: 3 to send, 2 bad/);
@@ -165,6 +167,7 @@ describe('--dry-run', () => {
     // No prompts at all, as a real run says it: exit 5.
     expect(empty.code).toBe(5);
     expect(empty.stdout).toMatch(/0 records: 0 to send, 0 bad[\s\S]*Nothing to send\./);
+    expect(empty.stderr).toMatch(/^llm-batch: no prompts in \S*empty\.csv \(it is empty/);
   });
 
   it('prints plain text only, and never the key', async () => {
