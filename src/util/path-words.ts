@@ -50,6 +50,9 @@ export function unreadableReason(file: string): string | undefined {
     fs.accessSync(file, fs.constants.R_OK);
     return undefined;
   } catch (err) {
+    // Not "no such file": an unset variable (`report "$OUT"`), and `-`, which is stdin to a run.
+    if (file === '') return 'the name is empty (an unset variable?)';
+    if (file === '-') return 'stdin is not read here (a results file is read twice): save it to a file first';
     return readProblem(err);
   }
 }

@@ -79,6 +79,17 @@ describe.concurrent('status and cancel of an OUTPUT that is not there, or not a 
     expectOneLine(await runInWorker([command, tmp.dir]), `${tmp.dir} is a directory, not a results file`, /file$/);
   });
 
+  it.each([
+    [['status', ''], 'cannot read results file : the name is empty (an unset variable?)'],
+    [['report', ''], 'cannot read results file : the name is empty (an unset variable?)'],
+    [['report', '-'], 'cannot read results file -: stdin is not read here (a results file is read twice): save it to a file first'],
+    [['merge', '-', 'x.jsonl', '-o', 'm.jsonl'], 'cannot merge -: stdin is not read here (a results file is read twice): save it to a file first'],
+  ])('%j: an empty name, or stdin, said as such (they were "no such file")', async (args, line) => {
+    const r = await runCli(args, { cwd: tmp.dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(`llm-batch: ${line}\n`);
+  });
+
   it.each(['status', 'cancel'])('%s: a live run’s output is said to have no batch manifest', async (command) => {
     const out = at('out.jsonl');
     expectOneLine(await runInWorker([command, out]), `${out}.batch.json not found: ${out} was not written by an llm-batch --batch-api run`, /run$/);
