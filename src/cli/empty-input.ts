@@ -20,7 +20,7 @@ export function noPromptsMessage(config: Pick<CliConfig, 'input' | 'inputFormat'
     return 'no prompts: stdin is closed (`<&-`, or a job started without an input): give the prompts file as an argument, or pipe it in; nothing was sent';
   // Read as CSV (--input-format csv, --csv-delimiter), stdin may have held a header and no row.
   if (config.input.kind === 'stdin')
-    return `no prompts on stdin (it was empty or only blank lines${config.inputFormat === 'csv' ? ', or a CSV header' : ''}): nothing was sent`;
+    return `no prompts on stdin (it was empty or only blank lines${config.inputFormat === 'csv' ? ', or a CSV header' : config.inputFormat === 'json' ? ', or an empty JSON array' : ''}): nothing was sent`;
   const json = config.inputFormat === 'json';
   return `no prompts in ${config.input.path} (${json ? 'it is empty, or an empty JSON array' : 'it is empty, or holds only blank lines or a CSV header'}): nothing was sent`;
 }

@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { UsageError } from '../errors.js';
 import type { ElementLineFinder, PromptRecord } from '../types.js';
 import { elementAt } from './element-lines.js';
@@ -38,6 +39,11 @@ export function readDecodedRecords(given: InputSource | Uint8Array | string, opt
   // Options left out were a TypeError deep inside ("reading 'source'"); bytes already in memory (a
   // Buffer, a string: the natural first try) read as "The "list[1]" argument must be …".
   if (typeof options !== 'object' || options === null) throw new UsageError('readRecords: options must be an object ({ format, source, … })');
+  // A file's name is the likelier slip than a one-line input that happens to name a file.
+  if (typeof given === 'string' && !given.includes('\n') && given.trim() !== '' && fs.statSync(given, { throwIfNoEntry: false })?.isFile())
+    throw new UsageError(`readRecords: "${given}" is a file's name, read here as the input's text: pass fs.createReadStream(${JSON.stringify(given)})`);
+  if (!(typeof given === 'string' || given instanceof Uint8Array || isSource(given)))
+    throw new UsageError('readRecords reads a Node or web stream, an async iterable of chunks, a Buffer or a string');
   const input: InputSource = typeof given === 'string' || given instanceof Uint8Array ? whole(given) : given;
   holdOpenError(input);
   return closingInput(
@@ -45,6 +51,10 @@ export function readDecodedRecords(given: InputSource | Uint8Array | string, opt
     input,
   );
 }
+
+/** A stream or async iterable of chunks (an ArrayBuffer, a Blob or a DataView is none). */
+const isSource = (value: unknown): value is InputSource =>
+  typeof value === 'object' && value !== null && (Symbol.asyncIterator in value || typeof (value as { pipe?: unknown }).pipe === 'function');
 
 /** Bytes or text in memory as a source of one chunk. */
 async function* whole(chunk: Uint8Array | string): AsyncGenerator<string | Buffer> {

@@ -34,7 +34,7 @@ export function chatTarget(
 }
 
 /** `value`, or a UsageError naming where it came from and the character, never the value. */
-function sendable(value: string, from: string): string {
+export function sendable(value: string, from: string): string {
   const at = unsendableAt(value);
   if (at < 0) return value;
   const code = value.codePointAt(at)!;

@@ -1,5 +1,6 @@
 import { UsageError } from '../errors.js';
 import type { OpenAIProviderOptions } from './openai-options.js';
+import { sendable } from './chat-target.js';
 
 /** A value as a refusal names it: its kind, never its text (a key, a URL with a password in it). */
 const kind = (value: unknown): string => (value === null ? 'null' : typeof value);
@@ -25,6 +26,13 @@ export function checkOpenAIOptions(options: unknown): asserts options is OpenAIP
   for (const name of ['fetch', 'proxyFor', 'redact', 'trace'] as const) {
     const value = (options as Record<string, unknown>)[name];
     if (value !== undefined && typeof value !== 'function') throw new UsageError(`${name} must be a function, got ${kind(value)}`);
+  }
+  // Checked here for every path: the SDK's (a `fetch` or `trace` given) sent a bad one as rows of
+  // retried connection errors, where the lean path refused it.
+  for (const name of ['organization', 'project'] as const) {
+    const value = (options as Record<string, unknown>)[name];
+    if (value !== undefined && typeof value !== 'string') throw new UsageError(`${name} must be a string, got ${kind(value)}`);
+    if (typeof value === 'string' && value.trim() !== '') sendable(value.trim(), `the ${name}`);
   }
   const { connections } = options as Record<string, unknown>;
   if (connections !== undefined && !(typeof connections === 'number' && Number.isInteger(connections) && connections > 0)) {

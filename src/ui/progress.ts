@@ -84,7 +84,8 @@ export class RateMeter {
       inFlight: s.inFlight,
       requestsPerSecond: perSecond('requests'),
       tokensPerSecond: perSecond('tokens'),
-      etaSeconds: left === undefined ? undefined : left === 0 ? 0 : pace > 0 ? left / pace + (pausedMs ?? 0) / 1000 : undefined,
+      // Not from the first second's figures: "ETA 29s" on a run of 1.7 s (its pace not known yet).
+      etaSeconds: left === undefined ? undefined : left === 0 ? 0 : pace > 0 && !early ? left / pace + (pausedMs ?? 0) / 1000 : undefined,
       pausedMs,
       serverPacePerMinute: s.serverPacePerMinute,
     };

@@ -116,6 +116,12 @@ describe('an input with no prompts', () => {
     expect(quiet.stderr).toMatch(/no prompts in /);
   });
 
+  it('an empty JSON array on stdin: exit 5, said as one', async () => {
+    const r = await runCli(['-', '--input-format', 'json', '--base-url', ctx.server.url], { stdin: '[]\n' });
+    expect(r.code).toBe(5);
+    expect(r.stderr).toBe('llm-batch: no prompts on stdin (it was empty or only blank lines, or an empty JSON array): nothing was sent\n');
+  });
+
   it('an empty input file name (`"$INPUT"` unset): exit 2, said as such', async () => {
     const r = await runCli(['', '--base-url', ctx.server.url]);
     expect(r.code).toBe(2);

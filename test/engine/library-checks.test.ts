@@ -161,6 +161,15 @@ describe('the library’s other entry points, given what a first try gives them'
       expect(prompts).toEqual(['a', 'b']);
     }
     expect(() => readRecords('a\n', undefined as never)).toThrow(UsageError);
+    // A file's name is taken for the slip it likely is, not sent as the prompt; an ArrayBuffer is no source.
+    const file = path.join(os.tmpdir(), `llm-batch-records-${process.pid}.txt`);
+    fs.writeFileSync(file, 'x\n');
+    try {
+      expect(() => readRecords(file, opts)).toThrow(/is a file's name, read here as the input's text: pass fs\.createReadStream/);
+    } finally {
+      fs.rmSync(file, { force: true });
+    }
+    expect(() => readRecords(new ArrayBuffer(4) as never, opts)).toThrow(/^readRecords reads a Node or web stream/);
   });
 
   it('createRunBudget with no options, openResponseStore with an empty path: UsageErrors, not a TypeError or the working directory', async () => {

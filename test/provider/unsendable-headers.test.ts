@@ -30,7 +30,13 @@ async function* from<T>(items: Iterable<T>): AsyncGenerator<T> {
 
 /** Runs the batch, failing the test if it does not end within `ms` (the old code never did). */
 async function run(apiKey: string, ids: { organization?: string; project?: string } = {}, ms = 10_000): Promise<{ rows: ResultRow[]; error?: unknown }> {
-  const complete = createOpenAIComplete({ apiKey, baseURL: mock.url, connections: 2, ...ids });
+  let complete: ReturnType<typeof createOpenAIComplete>;
+  try {
+    // An organization or project no header can carry is refused here, where it is given.
+    complete = createOpenAIComplete({ apiKey, baseURL: mock.url, connections: 2, ...ids });
+  } catch (error) {
+    return { rows: [], error };
+  }
   const rows: ResultRow[] = [];
   let timer: NodeJS.Timeout | undefined;
   const stalled = new Promise<never>((_, reject) => {
@@ -74,6 +80,13 @@ describe('a header value undici cannot send, through the library', () => {
     expect((error as Error).message).not.toMatch(/SECRET/);
     expect(rows).toEqual([]);
     expect(mock.requests).toHaveLength(0);
+  });
+
+  it('organization and project are checked on the SDK path too (a trace given), and as strings', () => {
+    expect(() => createOpenAIComplete({ apiKey: 'sk-test', baseURL: mock.url, trace: () => {}, organization: 'org\nX' })).toThrow(
+      /^the organization has a character that cannot be sent in an HTTP header: U\+000A at position 4 of 5 /,
+    );
+    expect(() => createOpenAIComplete({ apiKey: 'sk-test', baseURL: mock.url, project: 123 as never })).toThrow(/^project must be a string, got number$/);
   });
 
   it("reads no OPENAI_ORG_ID, OPENAI_PROJECT_ID or OPENAI_BASE_URL: a host's own would go to any server", async () => {

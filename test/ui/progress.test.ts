@@ -75,6 +75,14 @@ describe('RateMeter', () => {
     stats.requests = 40;
     expect(meter.snapshot(500, 10).requestsPerSecond).toBe(40);
     expect(meter.snapshot(2000, 10).requestsPerSecond).toBeCloseTo(39 / 1.976, 5);
+    // No ETA from the first second's figures ("ETA 29s" on a 1.7 s run); one after it.
+    const fresh = createStats(0);
+    const early = new RateMeter(fresh);
+    fresh.requests = 2;
+    fresh.ok = 1;
+    expect(early.snapshot(300, 30).etaSeconds).toBeUndefined();
+    fresh.ok = 20;
+    expect(early.snapshot(1500, 30).etaSeconds).toBeGreaterThan(0);
   });
 
   it('follows a change of pace within its window', () => {
