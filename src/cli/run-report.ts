@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { PriceLookup } from '../budget/prices.js';
 import type { BatchEvent } from '../engine/events.js';
 import { OutputWriteError } from '../errors.js';
+import { writeProblem } from '../util/path-words.js';
 import { openFileWriter, readRunMeta, writeEach, type RowWriter } from '../output/index.js';
 import type { RunEvents } from '../report/build-timeline.js';
 import { resultsFormat, STDOUT_SOURCE } from '../report/report-target.js';
@@ -139,7 +140,7 @@ export class RunReport {
       return { ok: true, message: `report of ${counted(outcome.rows, 'row')} written to ${this.config.report}${pending}` };
     } catch (err) {
       if (extra.signal?.aborted) return this.interrupted(file, summary);
-      return { ok: false, message: `cannot write --report ${this.config.report}: ${(err as Error).message}` };
+      return { ok: false, message: `cannot write --report ${this.config.report}: ${writeProblem(err, this.config.report!)}` };
     } finally {
       await this.dispose();
     }

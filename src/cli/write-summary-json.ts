@@ -1,5 +1,6 @@
 import { writeWholeFile } from '../util/own-fd.js';
 import { ExitCode } from '../errors.js';
+import { writeProblem } from '../util/path-words.js';
 
 /**
  * Writes --summary-json at the end of a run (live or --batch-api), with how the run ends: `exitCode`,
@@ -15,7 +16,7 @@ export function writeSummaryJson(file: string, summary: object, code: number, er
     writeWholeFile(file, `${JSON.stringify({ ...summary, error, exitCode: code }, null, 2)}\n`);
     return code;
   } catch (err) {
-    say(`cannot write --summary-json ${file}: ${(err as Error).message}`);
+    say(`cannot write --summary-json ${file}: ${writeProblem(err, file)}`);
     return code === ExitCode.ok || code === ExitCode.someFailed ? ExitCode.usage : code;
   }
 }

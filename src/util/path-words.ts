@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import path from 'node:path';
 import { openFileLimit } from './open-file-limit.js';
 
 /**
@@ -35,6 +36,16 @@ export function pathProblem(err: unknown): string {
     default:
       return e.message;
   }
+}
+
+/**
+ * A file that could not be written at the end of a run (its directory removed meanwhile, a full
+ * disk), in the words its refusal before the run has: not Node's, which named the temp file written
+ * beside it (`ENOENT: …, open 'r.html.22781.tmp'`).
+ */
+export function writeProblem(err: unknown, file: string): string {
+  if ((err as NodeJS.ErrnoException).code === 'ENOENT') return `no such directory ${path.dirname(file)}`;
+  return pathProblem(err);
 }
 
 /** A file that cannot be read, in the same words: also `no such file` and `is a directory`. */
