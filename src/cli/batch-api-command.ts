@@ -487,18 +487,38 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
     target.pending?.onReplace(() => job.replaced());
     let outcome: BatchJobOutcome;
     phase.soFar = () => batchSummarySoFar(config, { stats, tally, modelTally, prices, keptOld: keptOld() });
+    /**
+     * A stop thrown past the run's end (a quota, a rejected key or proxy, a refused batch, a live stop
+     * under --finish-live) ends as a live run's stop does: the summary line (`stopped (quota): 2 ok
+     * …`) and the --report of what was collected, which it skipped; then its error line. Gives `thrown` back.
+     */
+    const endStopped = async (err: RunError, thrown: unknown): Promise<unknown> => {
+      progress.close();
+      const soFar = batchSummarySoFar(config, { stats, tally, modelTally, prices, keptOld: keptOld() });
+      const summary: RunSummary = {
+        ...soFar,
+        stopped: err.code === 'auth' || err.code === 'proxy' || err.code === 'quota' ? err.code : 'error',
+        resumeHint: null,
+      };
+      if (modelTally) for (const line of modelTally.lines()) reporter.info(line);
+      reporter.finish(summary);
+      const batches = uncollectedCounts(soFar.pendingBatches, soFar.unsubmittedBatches, mock);
+      await writeBatchReport(config, prices, runReport, { summary, batches, code: err.exitCode, empty: false, reporter, outputKept: keptOld() });
+      return thrown;
+    };
     phase.sending = true;
     try {
       outcome = await job.run();
     } catch (err) {
       // The chunk being finished live stays uncollected: --resume reads it again and sends only what has no row.
-      if (err === liveStop) throw withResumeCommand(err, lostByThisRun(config).length > 0 ? null : resumeHint(config, keptOld()));
+      if (err === liveStop && liveStop)
+        throw await endStopped(liveStop, withResumeCommand(liveStop, lostByThisRun(config).length > 0 ? null : resumeHint(config, keptOld())));
       // A rejected key or proxy, or a quota, leaves the batches' state for --resume (the same command
       // again is refused), and so does a refused batch, whose others run on: --resume collects them
       // and plans its requests again. Say so, with the command (the same one while --overwrite left
       // the old results in place).
       if (err instanceof BatchRefusedError || (err instanceof RunError && (err.code === 'auth' || err.code === 'proxy' || err.code === 'quota')))
-        throw withResumeCommand(err, resumeHint(config, keptOld()));
+        throw await endStopped(err, withResumeCommand(err, resumeHint(config, keptOld())));
       if (!(err instanceof BatchUnreachableError)) throw err;
       // As a live run's circuit breaker: one line naming the setting to check, exit 4, even with -q.
       const viaProxy = !mock && proxy.proxyFor(baseURL ?? OPENAI_V1) !== undefined;

@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { useServerAndCaseDir } from '../helpers/mock-server-hooks.js';
+import { stderrLines, useServerAndCaseDir } from '../helpers/mock-server-hooks.js';
 import { SECRET_KEY, parseJsonl, runCli, spawnCli, waitForExit, writePrompts } from '../helpers/run-cli.js';
 import { shared } from '../helpers/shared-run.js';
 import { until } from '../helpers/until.js';
@@ -276,6 +276,24 @@ describe('--batch-api --overwrite', () => {
 });
 
 describe('--batch-api: an exhausted quota', () => {
+  it('a quota stop after one batch was made ends as a live stop does: the summary line, the --report, then why', async () => {
+    ctx.server.options.batches = { stepMs: 30, createQuota: () => ctx.server.batchState.counts.creates >= 1 };
+    const input = writePrompts(ctx.dir, 'in.txt', prompts(4));
+    const out = path.join(ctx.dir, 'out.jsonl');
+    const report = path.join(ctx.dir, 'r.html');
+    const r = await runCli([input, '-o', out, ...batchArgs(), '--batch-size', '2', '--report', report], { timeoutMs: 10_000 });
+    expect(r.code, r.stderr).toBe(3);
+    const lines = stderrLines(r);
+    const stopped = lines.findIndex((line) => /^llm-batch: stopped \(quota\): 0 ok, 0 failed/.test(line));
+    const quota = lines.findIndex((line) => /^llm-batch: quota exhausted /.test(line));
+    expect(stopped, r.stderr).toBeGreaterThanOrEqual(0);
+    expect(quota).toBeGreaterThan(stopped);
+    expect(lines).toContainEqual(
+      expect.stringMatching(/^llm-batch: report of 0 rows written to .*r\.html \(\d batch(es are| is) still pending: it holds the rows collected so far\)$/),
+    );
+    expect(fs.existsSync(report)).toBe(true);
+  });
+
   it('cancel after a quota stop deletes the uploaded request file no batch was made from (it stayed in the storage)', async () => {
     ctx.server.options.batches = { stepMs: 30, createQuota: () => true };
     const input = writePrompts(ctx.dir, 'in.txt', prompts(3));
