@@ -129,12 +129,12 @@ function prefixedKeyAt(name: string): number | undefined {
 }
 
 /**
- * Where 20 or more letters and digits with a digit among them run on (`--api-key-<hex>`, `--key@<hex>`,
- * `--api-keysk-proj-<key>`): an option's words are shorter or split by `-`, a key glued on by any
- * character, or none, is such a run.
+ * Where 20 or more letters and digits run on with three digits among them, or one past 32 characters
+ * (`--api-key-<hex>`, `--key@<hex>`, `--api-keysk-proj-<key>`): an option's words are shorter or
+ * split by `-`, a key glued on by any character, or none, is such a run; a typo's words run together
+ * end in a number or two (`--maxconcurrentrequests10`).
  */
 function longRunAt(name: string): number | undefined {
-  // Three digits at least under 32 characters: a typo's run of words ends in a number or two (`--maxrequests10…`).
   for (const run of name.matchAll(/[A-Za-z\d]{20,}/g)) if ((run[0].match(/\d/g)?.length ?? 0) >= (run[0].length >= 32 ? 1 : 3)) return run.index;
   return undefined;
 }

@@ -501,11 +501,11 @@ export function resolveCliConfig(inputArg: string | undefined, flags: RawFlags, 
   const system = flagText('--system', flags.system);
   // As the key typed in an argument is refused (key-in-arguments.ts): a file's text is repeated as well,
   // in OUT.meta.json to start with.
+  const key = env.OPENAI_API_KEY?.trim();
   for (const [flag, text, given] of [
     ['--template', template, flags.template],
     ['--system', system, flags.system],
   ] as const) {
-    const key = env.OPENAI_API_KEY?.trim();
     if (key && key.length >= 16 && text?.includes(key) && given?.startsWith('@'))
       throw new UsageError(
         `${flag} ${given} holds the API key (OPENAI_API_KEY's value): llm-batch would repeat its text in the run's settings file and requests' traces; take the key out of the file`,

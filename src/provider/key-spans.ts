@@ -59,9 +59,8 @@ const ESCAPE_MAX = 12;
 
 /**
  * The length of the longest end of `text` that may be the start of `key`, in any of its forms (the
- * whole key not counted): text to hold until more comes. An escape cut short at the very end counts,
- * whatever character it would have been: holding a few characters one event longer costs nothing.
- * With no key's first character or escape near the end, a few `indexOf`s.
+ * whole key not counted): text to hold until more comes, an escape of its next character cut short
+ * at the very end (`%6`) too. With no key's first character or escape near the end, a few `indexOf`s.
  */
 export function keyStartAtEnd(text: string, key: string): number {
   const forms = formsOf(key);
