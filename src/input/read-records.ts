@@ -40,7 +40,7 @@ export function readDecodedRecords(given: InputSource | Uint8Array | string, opt
   // Buffer, a string: the natural first try) read as "The "list[1]" argument must be …".
   if (typeof options !== 'object' || options === null) throw new UsageError('readRecords: options must be an object ({ format, source, … })');
   // A file's name is the likelier slip than a one-line input that happens to name a file.
-  if (typeof given === 'string' && !given.includes('\n') && given.trim() !== '' && fs.statSync(given, { throwIfNoEntry: false })?.isFile())
+  if (typeof given === 'string' && !given.includes('\n') && given.trim() !== '' && namesFile(given))
     throw new UsageError(`readRecords: "${given}" is a file's name, read here as the input's text: pass fs.createReadStream(${JSON.stringify(given)})`);
   if (!(typeof given === 'string' || given instanceof Uint8Array || isSource(given)))
     throw new UsageError('readRecords reads a Node or web stream, an async iterable of chunks, a Buffer or a string');
@@ -50,6 +50,15 @@ export function readDecodedRecords(given: InputSource | Uint8Array | string, opt
     readRecords(decodeInput(input as AsyncIterable<string | Buffer>, { source: options.source, firstLineMax: firstLineMaxFor(options.format) }), options),
     input,
   );
+}
+
+/** Whether `text` is the name of a file there (not for a text no path can be: a NUL, too long). */
+function namesFile(text: string): boolean {
+  try {
+    return fs.statSync(text, { throwIfNoEntry: false })?.isFile() === true;
+  } catch {
+    return false;
+  }
 }
 
 /** A stream or async iterable of chunks (an ArrayBuffer, a Blob or a DataView is none). */

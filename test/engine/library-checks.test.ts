@@ -170,6 +170,16 @@ describe('the library’s other entry points, given what a first try gives them'
       fs.rmSync(file, { force: true });
     }
     expect(() => readRecords(new ArrayBuffer(4) as never, opts)).toThrow(/^readRecords reads a Node or web stream/);
+    // A one-line text no path can be is read as text, not a TypeError of the file check: a name too
+    // long is one prompt, a NUL the decoder's refusal of a binary input.
+    const long: string[] = [];
+    for await (const record of readRecords('x'.repeat(5000), opts)) long.push(record.prompt);
+    expect(long).toEqual(['x'.repeat(5000)]);
+    await expect(
+      (async () => {
+        for await (const _ of readRecords('a\u0000b', opts));
+      })(),
+    ).rejects.toThrow(/mem: this is a binary file/);
   });
 
   it('createRunBudget with no options, openResponseStore with an empty path: UsageErrors, not a TypeError or the working directory', async () => {
