@@ -16,7 +16,7 @@ import {
   writeManifest,
   type Manifest,
 } from '../batch/manifest.js';
-import { CompactionInterruptedError, ExitCode, OutputClosedError, OutputWriteError, RunError } from '../errors.js';
+import { CompactionInterruptedError, ExitCode, isNamedStop, OutputClosedError, OutputWriteError, RunError } from '../errors.js';
 import { readRecords } from '../input/index.js';
 import { createMockBatchFetch } from '../provider/mock-batch-fetch.js';
 import { createRedactor } from '../redact.js';
@@ -497,7 +497,8 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
       const soFar = batchSummarySoFar(config, { stats, tally, modelTally, prices, keptOld: keptOld() });
       const summary: RunSummary = {
         ...soFar,
-        stopped: err.code === 'auth' || err.code === 'proxy' || err.code === 'quota' ? err.code : 'error',
+        // As --summary-json names it (writeRefusedSummary): `unreachable`, `response_format`… too.
+        stopped: isNamedStop(err.code) ? err.code : 'error',
         resumeHint: null,
       };
       if (modelTally) for (const line of modelTally.lines()) reporter.info(line);

@@ -63,7 +63,7 @@ export function unreadableReason(file: string): string | undefined {
   } catch (err) {
     // Not "no such file": an unset variable (`report "$OUT"`), and `-`, which is stdin to a run.
     if (file === '') return 'the name is empty (an unset variable?)';
-    if (file === '-') return 'stdin is not read here (a results file is read twice): save it to a file first';
+    if (file === '-') return 'stdin (-) is not read here: give the file, saving piped results to one first';
     return readProblem(err);
   }
 }

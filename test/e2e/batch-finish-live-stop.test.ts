@@ -99,6 +99,8 @@ describe('--batch-api --finish-live: a run-level stop of the live re-asks stops 
       expect(r.stderr).not.toContain(SECRET_KEY);
       const lines = stderrLines(r);
       expect(lines.at(-1)).toMatch(stop.line);
+      // Before it, the summary line, naming the stop as --summary-json does (it said "stopped (error)").
+      expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^llm-batch: stopped \\(${stop.stopped}\\): 1 ok, 0 failed`)));
       // The first re-ask met the stop: the second was never sent (the breaker takes three attempts).
       expect(sent).toBe(stop.fault === 'html' ? 3 : 1);
       // Nothing after the stop: the run is over, and the mock heard nothing more.

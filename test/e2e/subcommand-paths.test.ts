@@ -82,8 +82,8 @@ describe.concurrent('status and cancel of an OUTPUT that is not there, or not a 
   it.each([
     [['status', ''], 'cannot read results file : the name is empty (an unset variable?)'],
     [['report', ''], 'cannot read results file : the name is empty (an unset variable?)'],
-    [['report', '-'], 'cannot read results file -: stdin is not read here (a results file is read twice): save it to a file first'],
-    [['merge', '-', 'x.jsonl', '-o', 'm.jsonl'], 'cannot merge -: stdin is not read here (a results file is read twice): save it to a file first'],
+    [['report', '-'], 'cannot read results file -: stdin (-) is not read here: give the file, saving piped results to one first'],
+    [['merge', '-', 'x.jsonl', '-o', 'm.jsonl'], 'cannot merge -: stdin (-) is not read here: give the file, saving piped results to one first'],
   ])('%j: an empty name, or stdin, said as such (they were "no such file")', async (args, line) => {
     const r = await runCli(args, { cwd: tmp.dir });
     expect(r.code).toBe(2);
