@@ -842,7 +842,18 @@ export class BatchJob {
       chunk.createKey ??= `${this.manifest.runKey}:${chunk.n}:${(chunk.previousBatchIds?.length ?? 0) + 1}`;
       chunk.submittedAt = Date.now();
       this.save();
-      batch = await this.o.client.create(chunk.fileId!, { [METADATA_KEY]: chunk.createKey, llm_batch_chunk: String(chunk.n) });
+      try {
+        batch = await this.o.client.create(chunk.fileId!, { [METADATA_KEY]: chunk.createKey, llm_batch_chunk: String(chunk.n) });
+      } catch (err) {
+        // The server answered no (a 4xx: a quota, a key, a bad file): no batch was made, so the chunk
+        // is unsubmitted, not pending (`status` and --summary-json said one runs and bills). A timeout,
+        // a reset or a 5xx may have made one: its key stays, to look it up by.
+        if (refusedCreate(err)) {
+          delete chunk.createKey;
+          this.save();
+        }
+        throw err;
+      }
     }
     // Alone until another goes in beside it: the limit is judged as a batch starts, on all in flight.
     const beside = this.inFlight();
@@ -1182,6 +1193,12 @@ export class BatchJob {
       return false;
     }
   }
+}
+
+/** An error of a create the server answered with a 4xx: no batch was made. */
+function refusedCreate(err: unknown): boolean {
+  if (err instanceof BatchApiError) return err.status !== undefined && err.status >= 400 && err.status < 500 && err.status !== 409;
+  return err instanceof RunError && (err.code === 'quota' || err.code === 'auth' || err.code === 'proxy' || err.code === 'usage');
 }
 
 /** A batch the server refused (its input file or a line of it): the run stops; its other batches go on on the server. */

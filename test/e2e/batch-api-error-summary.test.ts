@@ -93,7 +93,8 @@ describe('--batch-api --summary-json when a run-level error stops the run', () =
     ctx.server.options.batches = { stepMs: 20, createQuota: () => true };
     const r = await runStopped(ctx.server.url, ['a', 'b']);
     expect(r.code, r.stderr).toBe(3);
-    expect(summaryOf()).toMatchObject({ stopped: 'quota', exitCode: 3, ok: 0, pendingBatches: 1 });
+    // The create was refused: no batch was made, so none is pending on the server (it said 1).
+    expect(summaryOf()).toMatchObject({ stopped: 'quota', exitCode: 3, ok: 0, pendingBatches: 0, unsubmittedBatches: 1 });
   });
 
   it('a batch the server refuses (exit 2): "stopped": "error", the line naming it', async () => {
