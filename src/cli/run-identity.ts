@@ -115,12 +115,16 @@ export async function resumeDifferences(
   // A file then and now: its content is compared. Else the input was or is stdin or a pipe, whose
   // content is not recorded.
   const file = typeof oldHash === 'string' && config.input.kind === 'file' && input !== null ? config.input.path : undefined;
-  const change =
+  const compared =
     oldHash === newHash
       ? null
       : file !== undefined && input !== null
         ? await inputChange(file, { hash: oldHash, bytes: oldBytes }, input, config.data.encoding)
         : `the input was ${inputKind(before['input'], oldHash)}, now it is ${inputKind(now['input'], newHash)} (what stdin or a pipe holds is not recorded, so the two cannot be compared)`;
+  // Another file by name whose prompts differ is no edit of the first ("the input w.txt was edited"):
+  // the `input:` line below names both.
+  const otherFile = compared !== null && file !== undefined && isFilePath(before['input']) && isFilePath(now['input']) && before['input'] !== now['input'];
+  const change = otherFile ? `the input is another file, with other prompts than the one the output was started from` : compared;
   // That sentence names both inputs.
   if (change !== null && file === undefined) {
     delete before['input'];

@@ -49,7 +49,10 @@ describe('--resume with the input named another way', () => {
     writePrompts(dir, 'other.txt', ['something else']);
     const r = await runCli(['other.txt', '--mock', '-q', '-o', 'out.jsonl', '--resume'], { cwd: dir });
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/written by a different run \(the input other\.txt is shorter .*; input: was "in\.txt", now "other\.txt"\)/);
+    // Another file is no edit of the first ("the input other.txt is shorter…"): said as another file.
+    expect(r.stderr).toMatch(
+      /written by a different run \(the input is another file, with other prompts than the one the output was started from; input: was "in\.txt", now "other\.txt"\)/,
+    );
     expect(rows()).toHaveLength(2);
   });
 
