@@ -1,13 +1,22 @@
 #!/usr/bin/env node
-// Thin shim: everything lives in dist/bundle/ (built by `npm run build`, run on install by `prepare`).
-// The compile cache is enabled before the CLI loads: it serves the packages the CLI requires (the
-// CLI's own script has a code cache of its own: src/cli/load-cli.ts).
-import { enableCompileCache, exitOnLoadFailure, loadCli } from '../dist/bundle/start.js';
+// Thin shim: everything lives in dist/bundle/ (built by `npm run build`, and by `prepack` for a
+// package). The compile cache is enabled before the CLI loads: it serves the packages the CLI
+// requires (the CLI's own script has a code cache of its own: src/cli/load-cli.ts).
 
 // A SIGINT or SIGTERM while the CLI loads is held for the run (src/cli/io.ts, HeldSignals).
 const early = { held: [], hold: (signal) => early.held.push(signal) };
 process.on('SIGINT', early.hold);
 process.on('SIGTERM', early.hold);
+let start;
+try {
+  start = await import('../dist/bundle/start.js');
+} catch (err) {
+  // A checkout not built (`npm ci` alone does not build): one line, not Node's stack.
+  if (err?.code !== 'ERR_MODULE_NOT_FOUND' || !String(err.message).includes('start.js')) throw err;
+  process.stderr.write('llm-batch: not built: run `npm run build` in the checkout first (npm ci alone does not build)\n');
+  process.exit(2);
+}
+const { enableCompileCache, exitOnLoadFailure, loadCli } = start;
 enableCompileCache();
 let loaded;
 try {

@@ -85,7 +85,7 @@ export function addOutputDataOptions(program: Command): void {
   program
     .option(
       '--csv-escape-formulas',
-      "CSV output for spreadsheets: prefix ' to text cells starting with = + - @ (not plain numbers); read back exactly by --resume",
+      "CSV output for spreadsheets: prefix ' to text cells starting with = + - @, a tab or CR, or their full-width forms (not plain numbers); read back exactly by --resume",
     )
     .option(
       '--fail-truncated',
