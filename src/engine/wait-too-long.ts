@@ -54,8 +54,11 @@ export function usedUpUntil(headers: RateLimitHeaders | undefined): RetryAfter |
 
 /** `5 minutes`, `60 minutes`, `1.5 hours`, `24 hours`. */
 function waitText(ms: number): string {
-  const minutes = Math.ceil(ms / 60_000);
-  return minutes < 90 ? `${minutes} minutes` : `${+(ms / 3_600_000).toFixed(1)} hours`;
+  // To the second under 90 minutes: 3m20s asked read "4 minutes" (rounded up to the minute).
+  const seconds = Math.ceil(ms / 1000);
+  if (seconds >= 90 * 60) return `${+(ms / 3_600_000).toFixed(1)} hours`;
+  const [minutes, rest] = [Math.floor(seconds / 60), seconds % 60];
+  return rest === 0 ? `${minutes} minutes` : `${minutes} min ${rest} s`;
 }
 
 /** 429s in a row, none answered between, that may stop a run once they span LONGEST_WAIT_MS. */

@@ -12,7 +12,12 @@ describe('waitTooLong', () => {
     ],
     [
       { ms: 300_001, precise: true },
-      'HTTP 429: Please try again in 1h0m0s; the server asks to wait 6 minutes (retry-after-ms), more than the 2 minutes a run waits for a rate limit',
+      'HTTP 429: Please try again in 1h0m0s; the server asks to wait 5 min 1 s (retry-after-ms), more than the 2 minutes a run waits for a rate limit',
+    ],
+    [
+      // To the second: 3m20s read "4 minutes".
+      { ms: 199_955, precise: true },
+      'HTTP 429: Please try again in 1h0m0s; the server asks to wait 3 min 20 s (retry-after-ms), more than the 2 minutes a run waits for a rate limit',
     ],
     [
       { ms: 86_400_000, precise: false },
