@@ -58,7 +58,7 @@ export function positiveNumber(value: string): number {
   if (n !== undefined && n < MIN_POSITIVE_DECIMAL && /[1-9]/.test(value)) {
     throw new InvalidArgumentError(`Too small: the smallest accepted is ${MIN_POSITIVE_SHOWN}.`);
   }
-  if (n === undefined || n <= 0) throw new InvalidArgumentError('Expected a decimal number greater than 0, e.g. 2 or 1.50.');
+  if (n === undefined || n <= 0) throw new InvalidArgumentError('Expected a decimal number greater than 0, e.g. 2 or 0.5.');
   return n;
 }
 

@@ -115,7 +115,7 @@ describe('the numeric flags of a run', () => {
       ['9007199254740992', 'Too large: the largest accepted is 9007199254740991.'],
       [TINY, 'Too small: the smallest accepted is 0.000000000001.'],
       ['0.0000000000009', 'Too small: the smallest accepted is 0.000000000001.'],
-      ['0', 'Expected a decimal number greater than 0, e.g. 2 or 1.50.'],
+      ['0', 'Expected a decimal number greater than 0, e.g. 2 or 0.5.'],
     ] as const) {
       const r = parse([flag, value]);
       expect(r.code, `${flag} ${value}`).toBe(ExitCode.usage);
