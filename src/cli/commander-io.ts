@@ -94,10 +94,12 @@ const KEY_VALUE =
  */
 const KEY_IN_ENV = '(the API key is read from the OPENAI_API_KEY environment variable only, not from a flag, which ps and shell history would show)\n';
 
+/** The start of an option named for a key, not a header: `--api-key`, `--openai-api-key`, `--token`… */
+const KEY_NAMED = String.raw`^--(?:[a-z\d]+[-_])*(?:api[-_]?key|key|token|secret|password|bearer|auth|authorization|credentials?)`;
 /** An option named for a key with its value glued on by another character than `=` (`--key:…`, `--token,…`). */
-const KEY_OPTION_GLUED = /^--(?:[a-z\d]+[-_])*(?:api[-_]?key|key|token|secret|password|bearer|auth|authorization|credentials?)[:,./](?=.)/i;
+const KEY_OPTION_GLUED = new RegExp(`${KEY_NAMED}[:,./](?=.)`, 'i');
 /** An option named for a key, then any separator but `=` (which UNKNOWN_OPTION splits at). */
-const KEY_NAME_THEN_SEPARATOR = /^--(?:[a-z\d]+[-_])*(?:api[-_]?key|key|token|secret|password|bearer|auth|authorization|credentials?)[^A-Za-z\d=]/i;
+const KEY_NAME_THEN_SEPARATOR = new RegExp(String.raw`${KEY_NAMED}[^A-Za-z\d=]`, 'i');
 /** A provider's key prefix: an option's own words may start so (`--xai-reasoning-effort`), a key has digits too. */
 const KEY_PREFIX = /^(?:gsk_|hf_|xai-|(?:sk|rk|pk)-|AIza)/i;
 

@@ -482,6 +482,11 @@ function checkFlagCombinations(input: CliConfig['input'], output: CliConfig['out
   }
 }
 
+/** OPENAI_ORG_ID and OPENAI_PROJECT_ID, blank as unset: the CLI sends them, the library reads no variable. */
+export function projectOf(env: NodeJS.ProcessEnv): { organization: string | undefined; project: string | undefined } {
+  return { organization: env.OPENAI_ORG_ID?.trim() || undefined, project: env.OPENAI_PROJECT_ID?.trim() || undefined };
+}
+
 export function resolveCliConfig(inputArg: string | undefined, flags: RawFlags, environment: Environment, argv: readonly string[]): CliConfig {
   const { env } = environment;
   checkWorkingDir();
@@ -555,9 +560,7 @@ export function resolveCliConfig(inputArg: string | undefined, flags: RawFlags, 
   // Under --mock no server is asked: OPENAI_BASE_URL is not read.
   const baseURL = flags.baseUrl ?? (flags.mock ? undefined : envBaseUrl(env, apiKey));
   if (baseURL !== undefined) refuseBaseUrl(baseURL, flags.baseUrl !== undefined ? '--base-url' : 'OPENAI_BASE_URL', apiKey);
-  const provider: CliConfig['provider'] = flags.mock
-    ? { kind: 'mock' }
-    : { kind: 'openai', baseURL, apiKey, organization: env.OPENAI_ORG_ID?.trim() || undefined, project: env.OPENAI_PROJECT_ID?.trim() || undefined };
+  const provider: CliConfig['provider'] = flags.mock ? { kind: 'mock' } : { kind: 'openai', baseURL, apiKey, ...projectOf(env) };
 
   return {
     input,

@@ -32,7 +32,7 @@ import { tornRowNote, writtenNowNote } from './written-now.js';
 import { collectedBatchIds, nothingPendingLine, refusedLeftLine } from './collected-batches.js';
 import { OUTPUT_COLUMNS_KEY, withoutStoredColumns } from './stored-csv-columns.js';
 import { placeOf, readRecords } from '../input/index.js';
-import { envBaseUrl, refuseBaseUrl, resolveCliConfig, resolveOutputTrace, type CliConfig } from './config.js';
+import { envBaseUrl, projectOf, refuseBaseUrl, resolveCliConfig, resolveOutputTrace, type CliConfig } from './config.js';
 import { inputOptionsFor, openInput } from './open-input.js';
 import { createRedactor } from '../redact.js';
 import type { CliIo } from './io.js';
@@ -120,11 +120,6 @@ function serverFor(output: string, manifest: Manifest, baseUrlFlag: string | und
       return createBatchClient({ apiKey, baseURL, ...projectOf(io.env), proxyFor: proxy?.proxyFor, redact, trace: write });
     },
   };
-}
-
-/** OPENAI_ORG_ID and OPENAI_PROJECT_ID, as a run sends them (the library's clients read no variable). */
-function projectOf(env: NodeJS.ProcessEnv): { organization: string | undefined; project: string | undefined } {
-  return { organization: env.OPENAI_ORG_ID?.trim() || undefined, project: env.OPENAI_PROJECT_ID?.trim() || undefined };
 }
 
 /** `status`'s next step for a --mock run's batch not collected. */
