@@ -445,6 +445,39 @@ const adaptiveBlind: Scenario = {
   },
 };
 
+/** (f') a free tier's limit: too few 429s a second for a burst (the pace used to lock over it). */
+const SLOW_N = 40;
+const SLOW_IDEAL_MS = (SLOW_N - 1) * 1000;
+
+const adaptiveSlow: Scenario = {
+  name: 'adaptive-slow',
+  summary: `${SLOW_N} prompts, mock 60 req/min (1 in any second, no headers, \`retry-after: <seconds>\`), 50 ms latency, -c 4: none failed, wall <= 1.35 × ${SLOW_IDEAL_MS / 1000} s, <= 25 % 429s`,
+  async run() {
+    const b = await batch('adaptive-slow', SLOW_N, { latencyMs: 50, rateLimit: { requests: 1, windowMs: 1000, headers: false, retryAfter: 'seconds' } }, [
+      '-c',
+      '4',
+      '-q',
+    ]);
+    const r429 = count429(b.server);
+    const share = r429 / SLOW_N;
+    return {
+      scenario: 'adaptive-slow',
+      notes: b.notes,
+      measures: [
+        b.rowsMeasure,
+        { name: 'wall (child)', value: fmt.s(b.run.wallMs), requirement: `<= ${fmt.s(SLOW_IDEAL_MS * 1.35)}`, pass: b.run.wallMs <= SLOW_IDEAL_MS * 1.35 },
+        { name: `ideal ${SLOW_IDEAL_MS / 1000} s / actual`, value: fmt.ratio(SLOW_IDEAL_MS / b.run.wallMs) },
+        {
+          name: '429s (mock) / prompts',
+          value: `${r429} (${fmt.pct(share)}); CLI saw ${b.summary?.rateLimited ?? 'n/a'}`,
+          requirement: '<= 25.00 %',
+          pass: share <= 0.25,
+        },
+      ],
+    };
+  },
+};
+
 const validation: Scenario = {
   name: 'validation',
   summary: '--json-schema check per answer, 10-field schema, in process: parse + validate < 20 µs per row, compiled once',
@@ -466,6 +499,7 @@ export const SCENARIOS: readonly Scenario[] = [
   rateBound,
   adaptiveHeaders,
   adaptiveBlind,
+  adaptiveSlow,
   validation,
   batchApi,
   cache,

@@ -660,8 +660,9 @@ class Engine {
   /**
    * Nothing in flight while the rate limiter holds the next request back a second or more: a
    * `paused` event, as a used-up limit's pause gets, told once a hold. After a burst of 429s the pace
-   * re-books the last second's requests at the rate it learned and may hold everyone for 10-20 s,
-   * far past the 429s' own retry-after: the bar sat at "0 in flight" with a growing ETA and no reason.
+   * re-books the last second's requests the server took at the rate it learned and may hold everyone
+   * for seconds, past the 429s' own retry-after: the bar sat at "0 in flight" with a growing ETA and
+   * no reason.
    */
   private noteHold(id: string): void {
     if (this.o.stats.inFlight > 0) return;

@@ -7,13 +7,16 @@ import { TimeWindow } from './time-window.js';
  * - Slow start: the rate doubles while requests wait on it and no 429 has been seen.
  * - When 429s come in a burst, the number of requests the server accepted in the second before it
  *   started refusing is taken as its limit L (a direct reading, where halving would crawl or
- *   overshoot), and the rate drops to `decrease` × L. A stray 429 only cuts the rate by `decrease`.
+ *   overshoot), and the rate drops to `decrease` × L. A stray 429 only cuts the rate by `decrease`,
+ *   unless 429s are a steady share of the requests since the last reading, as at a slow pace, where
+ *   no second holds a burst: L is then what the server accepted over those requests' time.
  *   Further 429s within `holdOffMs` belong to the same episode.
  * - After a second without one it climbs back to `target` × L, and only then probes beyond it in
- *   case the limit rose or L was misread, by a step that doubles every second no 429 comes
- *   (multiplicative decrease, with memory of the last limit). A burst that was no rate limit (an
- *   upstream's hiccup, a proxy) reads as a limit of whatever the run sent before it; probing 1 % a
- *   second, 2,000 prompts after a 300 ms hiccup took 38 s at -c 20 where they take 6.
+ *   case the limit rose or L was misread, by a step that doubles each time a second and QUIET_SENDS
+ *   requests at the pace pass without a 429 (multiplicative decrease, with memory of the last
+ *   limit). A burst that was no rate limit (an upstream's hiccup, a proxy) reads as a limit of
+ *   whatever the run sent before it; probing 1 % a second, 2,000 prompts after a 300 ms hiccup took
+ *   38 s at -c 20 where they take 6.
  */
 export interface AdaptiveRateOptions {
   /** Starting rate (req/s) when nothing is known. */
@@ -24,7 +27,7 @@ export interface AdaptiveRateOptions {
   decrease?: number;
   /** Fraction of the learned limit to settle at. @default 0.97 */
   target?: number;
-  /** First fractional increase per second once at the target; it doubles every second. @default 0.02 */
+  /** First fractional increase once at the target; it doubles at each step (see QUIET_SENDS). @default 0.02 */
   probe?: number;
   /** The probe's largest step a second: at most doubling, as slow start does. @default 1 */
   maxProbe?: number;
@@ -45,6 +48,27 @@ export interface AdaptiveRateOptions {
 /** Stray 429s this share of a few seconds' requests or more are a limit's, not chance's (see noteRateLimited). */
 const STEADY_SHARE = 0.02;
 
+/**
+ * Requests sent without a 429 since the pace last rose, besides a second's time, before it probes
+ * higher. A second is one request at 60 a minute: against a server taking 60 a minute (no rate
+ * headers), each quiet second raised the pace over the limit again, and every other request was
+ * refused to the end of the run (25 of 30 prompts ok, 28 × 429). Above 10 a second, the second rules.
+ */
+const QUIET_SENDS = 10;
+
+/**
+ * Refusals at least this share of the requests sent since the last reading (and at least two) are
+ * a limit's, however few a second: the pace is read from what the server accepted meanwhile. A
+ * burst's reading needs 5 refusals within a second, which a pace of 1 a second never gives; cut 10 %
+ * per 429 instead, and raised again by each quiet second, the pace never came down to a server's 20
+ * a minute (10 prompts at -c 4, on virtual time: 4 failed rate_limit, 23 × 429).
+ */
+const SLOW_SHARE = 0.25;
+
+/** Requests a slow reading counts at least (see SLOW_SHARE), and the sends kept for it however old. */
+const SLOW_READING_MIN = 4;
+const SLOW_READING_SENDS = 16;
+
 /** Far above any API's rate, but finite: a cut from here must still mean something. */
 const MAX_RATE = 100_000;
 
@@ -61,6 +85,10 @@ export class AdaptiveRate {
   private probeStep: number;
   /** When the last 429 came, of any episode: 429s within a holdoff, or too few for a cut, are 429s too. */
   private lastRefusedAt = Number.NEGATIVE_INFINITY;
+  /** Sends from this time on count for a slow reading: earlier ones' 429s were read already. */
+  private readingSince = Number.NEGATIVE_INFINITY;
+  /** Requests sent since the last 429 or the last probe up (see QUIET_SENDS). */
+  private quietSends = 0;
   /**
    * Send and refusal times, kept long enough for a reading of the second before an episode's first
    * refusal, taken up to `holdOffMs` (and a slow 429's round trip) later.
@@ -93,7 +121,7 @@ export class AdaptiveRate {
     };
     this.probeStep = this.o.probe;
     this.historyMs = 2000 + this.o.holdOffMs;
-    this.sent = new TimeWindow(this.historyMs);
+    this.sent = new TimeWindow(this.historyMs, SLOW_READING_SENDS);
   }
 
   /** The rate to pace at now (req/s). */
@@ -129,11 +157,27 @@ export class AdaptiveRate {
 
   noteSent(now: number): void {
     this.sent.push(now);
+    this.quietSends++;
   }
 
-  /** Send times within the last second, oldest first. */
+  /**
+   * Send times within the last second, oldest first, less those refused: a refused request is not
+   * in the server's window, and charged again at a rate read as 1 a second, the 4 refused of a
+   * first wave of 5 held the run 6 s.
+   */
   recentSends(now: number): readonly number[] {
-    return this.sent.since(now - 1000);
+    const sends = this.sent.since(now - 1000);
+    const refused = this.refused.filter((t) => t > now - 1000);
+    if (refused.length === 0) return sends;
+    refused.sort((a, b) => a - b);
+    const kept: number[] = [];
+    let r = 0;
+    for (const t of sends) {
+      while (r < refused.length && refused[r]! < t) r++;
+      if (r < refused.length && refused[r] === t) r++;
+      else kept.push(t);
+    }
+    return kept;
   }
 
   /**
@@ -147,9 +191,11 @@ export class AdaptiveRate {
    * cuts the pace by `decrease`, and the pace recovers quickly; it must not teach a limit.
    */
   noteRateLimited(sentAt: number, now: number): 'learned' | 'cut' | 'none' {
-    this.refused = this.refused.filter((t) => t > now - this.historyMs);
+    const horizon = Math.min(now - this.historyMs, this.sent.oldest() ?? now);
+    this.refused = this.refused.filter((t) => t >= horizon);
     this.refused.push(sentAt);
     this.lastRefusedAt = now;
+    this.quietSends = 0;
     const sent = this.sent.countBetween(now - 1000, Number.POSITIVE_INFINITY);
     const refused = this.refusedBetween(now - 1000, Number.POSITIVE_INFINITY);
     const lastSecond = sent - refused;
@@ -173,6 +219,20 @@ export class AdaptiveRate {
     this.cuts++;
     if (saturated) {
       this.learn(paced, lastSecond);
+      return 'learned';
+    }
+    // Too few 429s a second for a burst, but a steady share of the requests (see SLOW_SHARE): the
+    // limit is what the server accepted over those requests' time. It may read low (at 1.27 a second
+    // against 1 in any second, every other request was refused: 0.64 accepted); the probe recovers.
+    const from = Math.max(horizon, this.readingSince);
+    const sentLately = this.sent.countBetween(from - 1, Number.POSITIVE_INFINITY);
+    const refusedLately = this.refusedBetween(from - 1, Number.POSITIVE_INFINITY);
+    if (sentLately >= SLOW_READING_MIN && refusedLately >= 2 && refusedLately >= SLOW_SHARE * sentLately) {
+      const accepted = ((sentLately - refusedLately) * 1000) / Math.max(1000, now - from);
+      this.readingSince = now + this.o.holdOffMs;
+      this.episodeLearned = true;
+      this.learnedLimit = Math.max(this.o.floor, Math.min(paced, accepted));
+      this.current = Math.max(this.o.floor, this.learnedLimit * this.o.decrease);
       return 'learned';
     }
     // Settled at a pace the run was held to (--rpm, an announced limit) or had learned, and refused
@@ -201,6 +261,8 @@ export class AdaptiveRate {
    * refusals, as a sliding-window server counts them.
    */
   private learn(paced: number, lastSecond: number): void {
+    // The episode's 429s, its holdoff's among them, are read: a slow reading counts from after them.
+    this.readingSince = this.lastCut + this.o.holdOffMs;
     const s1 = this.firstRefusedAt;
     const accepted = Number.isFinite(s1) ? this.sent.countBetween(s1 - 1000, s1) - this.refusedBetween(s1 - 1000, s1) : lastSecond;
     this.episodeLearned = true;
@@ -242,12 +304,14 @@ export class AdaptiveRate {
           const target = this.learnedLimit * this.o.target;
           // Halfway each second (at least 0.1) took 5 s from 0.9 × 8 to 0.97 × 8 a second.
           if (this.current < target) this.current = target;
-          else if (now - this.lastRefusedAt >= 1000) {
-            // A second at this pace without a 429: the server takes at least this much. (One with
-            // 429s too few to cut, or inside a cut's holdoff, lifted the limit to a pace refused.)
+          else if (now - this.lastRefusedAt >= 1000 && this.quietSends >= QUIET_SENDS) {
+            // A second at this pace (and QUIET_SENDS requests) without a 429: the server takes at
+            // least this much. (One with 429s too few to cut, or inside a cut's holdoff, lifted the
+            // limit to a pace refused.)
             this.learnedLimit = Math.max(this.learnedLimit, this.current);
             this.current = Math.min(this.current * (1 + this.probeStep) + 0.05, MAX_RATE);
             this.probeStep = Math.min(this.probeStep * 2, this.o.maxProbe);
+            this.quietSends = 0;
           }
         }
       }

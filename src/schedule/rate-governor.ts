@@ -253,8 +253,8 @@ export class RateGovernor {
 
   /**
    * How long the first waiting request is still held back (0 when none waits): by a pause or by the
-   * pace, which after a burst of 429s re-books the last second's requests at the rate it learned and
-   * may hold the next one for many seconds. Reads state only, for the progress display.
+   * pace, which after a burst of 429s re-books the last second's requests the server took at the rate
+   * it learned and may hold the next one for seconds. Reads state only, for the progress display.
    */
   heldForMs(): number {
     return this.waiters.length > 0 && this.heldByRefusals ? Math.max(0, this.heldUntil - this.clock.now()) : 0;
@@ -414,8 +414,9 @@ export class RateGovernor {
   }
 
   /**
-   * When the rate drops, the requests of the last second are charged again at the new rate: a
-   * start at a guessed rate must not leave more in the server's window than the learned limit allows.
+   * When the rate drops, the requests of the last second (those not refused) are charged again at
+   * the new rate: a start at a guessed rate must not leave more in the server's window than the
+   * learned limit allows.
    */
   private setRate(rate: number, now: number): void {
     const previous = this.requests.ratePerSecond;

@@ -6,11 +6,20 @@ export class TimeWindow {
   private times: number[] = [];
   private head = 0;
 
-  constructor(private readonly spanMs: number) {}
+  constructor(
+    private readonly spanMs: number,
+    /** Entries kept past the span, the latest ones: a reading over the last few of a slow stream. */
+    private readonly minKept = 0,
+  ) {}
 
   push(t: number): void {
     this.times.push(t);
     this.trim(t);
+  }
+
+  /** The oldest entry still held; undefined when none is. */
+  oldest(): number | undefined {
+    return this.times[this.head];
   }
 
   /** Entries in the open interval (from, to); only what the span still holds is counted. */
@@ -38,7 +47,7 @@ export class TimeWindow {
 
   private trim(now: number): void {
     const cutoff = now - this.spanMs;
-    while (this.head < this.times.length && this.times[this.head]! <= cutoff) this.head++;
+    while (this.times.length - this.head > this.minKept && this.times[this.head]! <= cutoff) this.head++;
     if (this.head > 1024 && this.head * 2 > this.times.length) {
       this.times = this.times.slice(this.head);
       this.head = 0;

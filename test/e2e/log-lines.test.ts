@@ -76,13 +76,15 @@ describe('a locale that is not UTF-8 (LANG=C)', () => {
 describe('the pace holding everyone back after a burst of 429s', () => {
   it('the progress lines say "rate limited, waiting" while nothing is in flight', async () => {
     ctx.server.reset();
-    // h0 answered, the five sent right after it refused once (retry-after-ms 200): the pace learns a
-    // limit of 1 a second and holds the retries back for ~5 s. Before, the lines said only
-    // "1/6 done … 4.0 req/s", then "2.0 req/s", "1.3 req/s"…: no reason for the wait.
-    const file = writePrompts(ctx.dir, 'held.txt', ['h0', ...[1, 2, 3, 4, 5].map((i) => `h${i} [[fault:429]]`)]);
-    const args = [file, '--base-url', ctx.server.url, '-c', '6', '--progress', '0.5', '-o', path.join(ctx.dir, 'held.jsonl')];
+    // h0 answered, h1 refused once (retry-after-ms 200), h2-h7 answered, h8-h11 refused: a burst
+    // whose reading is the 1 request taken before h1, and the pace books the 7 taken at 0.9 a
+    // second, holding the retries back ~6 s. Before, the lines said only "7/12 done … 4.0 req/s",
+    // then "2.0 req/s", "1.3 req/s"…: no reason for the wait.
+    const prompts = ['h0', 'h1 [[fault:429]]', ...[2, 3, 4, 5, 6, 7].map((i) => `h${i}`), ...[8, 9, 10, 11].map((i) => `h${i} [[fault:429]]`)];
+    const file = writePrompts(ctx.dir, 'held.txt', prompts);
+    const args = [file, '--base-url', ctx.server.url, '-c', '12', '--progress', '0.5', '-o', path.join(ctx.dir, 'held.jsonl')];
     const r = await sigtermOnceSaid(args, /waiting [2-9]\.\ds\n/, 'a progress line telling the hold');
-    expect(r.stderr).toMatch(/^llm-batch: \S+ 1\/6 done \(1 ok, 0 failed\) · .*rate limited, waiting [2-9]\.\ds$/m);
+    expect(r.stderr).toMatch(/^llm-batch: \S+ [78]\/12 done \([78] ok, 0 failed\) · .*rate limited, waiting [2-9]\.\ds$/m);
   });
 });
 

@@ -348,6 +348,18 @@ describe.sequential('adaptive, no --rpm: a server limiting to 60/s (200 ms laten
     // The 429 count (≤ 10 %) and the time (600 prompts ≤ 13.3 s) are the governor's on virtual time, and a
     // benchmark: `npm run bench -- adaptive`.
   });
+
+  it('against 60 a minute with only retry-after in whole seconds (12 prompts, -c 4): all answered, few 429s', async () => {
+    // Too few 429s a second for a burst: the pace locked at ~1.3 a second and every other request
+    // was refused (here 14 × 429 and a row failed rate_limit; 30 prompts, 28 and 5).
+    const server = await fresh({ latencyMs: 50, rateLimit: { requests: 1, windowMs: 1000, headers: false, retryAfter: 'seconds' } });
+    const prompts = numbered('sixty a minute', 12);
+    const t = await timedRun(server, prompts, ['-c', '4'], 'sixty.txt');
+    note('adaptive, 60 a minute', t, server);
+    expectAllAnswered(t, prompts);
+    // The first wave's 3 and a probe or two (6 seen).
+    expect(count429(server.requests)).toBeLessThanOrEqual(8);
+  });
 });
 
 describe.sequential('a lone 429', () => {

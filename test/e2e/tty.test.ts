@@ -253,13 +253,15 @@ describe('on a terminal', () => {
 
   it('says "rate limited, waiting" while the pace holds everyone back after a burst of 429s, nothing in flight', async () => {
     ctx.server.reset();
-    // h0 answered, the five sent right after it refused once (retry-after-ms 200): the pace learns a
-    // limit of 1 a second and holds the retries back for ~5 s. Before, the bar said "1/6 · … · 0 in
-    // flight" all that while, no reason shown: only a 429's own (short) wait was told.
-    const file = writePrompts(ctx.dir, 'held.txt', ['h0', ...[1, 2, 3, 4, 5].map((i) => `h${i} [[fault:429]]`)]);
-    const session = startPty([file, '--base-url', ctx.server.url, '-c', '6', '-o', path.join(ctx.dir, 'held.jsonl')]);
+    // h0 answered, h1 refused once (retry-after-ms 200), h2-h7 answered, h8-h11 refused: a burst
+    // whose reading is the 1 request taken before h1, and the pace books the 7 taken at 0.9 a
+    // second, holding the retries back ~6 s. Before, the bar said "7/12 · … · 0 in flight" all that
+    // while, no reason shown: only a 429's own (short) wait was told.
+    const prompts = ['h0', 'h1 [[fault:429]]', ...[2, 3, 4, 5, 6, 7].map((i) => `h${i}`), ...[8, 9, 10, 11].map((i) => `h${i} [[fault:429]]`)];
+    const file = writePrompts(ctx.dir, 'held.txt', prompts);
+    const session = startPty([file, '--base-url', ctx.server.url, '-c', '12', '-o', path.join(ctx.dir, 'held.jsonl')]);
     try {
-      await session.waitFor(/rate limited, waiting [2-9]\.\ds · 1\/6 done · 0 in flight/, 5000);
+      await session.waitFor(/rate limited, waiting [2-9]\.\ds · [78]\/12 done · 0 in flight/, 5000);
     } finally {
       session.type('\x03');
       await session.done;

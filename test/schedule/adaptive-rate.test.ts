@@ -106,10 +106,10 @@ describe('AdaptiveRate reading a limit from a burst of 429s', () => {
 /**
  * A client that always has requests waiting, paced by `rate`, against a server that refuses the
  * requests of `refuses` (send time, ms) and, with `limit`, whatever is over `limit` in any sliding
- * second. Refusals come back 20 ms after their send. Returns what each second sent and had refused.
+ * `windowMs` (a second unless given). Refusals come back 20 ms after their send. Returns what each second sent and had refused.
  */
-function simulate(rate: AdaptiveRate, ms: number, { limit = Number.POSITIVE_INFINITY, refuses = (_t: number) => false } = {}) {
-  const accepted = new TimeWindow(1000);
+function simulate(rate: AdaptiveRate, ms: number, { limit = Number.POSITIVE_INFINITY, windowMs = 1000, refuses = (_t: number) => false } = {}) {
+  const accepted = new TimeWindow(windowMs);
   const pending: number[] = [];
   const perSecond: Array<{ sent: number; refused: number }> = [];
   let credit = 0;
@@ -125,7 +125,7 @@ function simulate(rate: AdaptiveRate, ms: number, { limit = Number.POSITIVE_INFI
       rate.noteSent(t);
       const second = perSecond[Math.floor(t / 1000)]!;
       second.sent++;
-      if (refuses(t) || accepted.countBetween(t - 1000, Number.POSITIVE_INFINITY) >= limit) {
+      if (refuses(t) || accepted.countBetween(t - windowMs, Number.POSITIVE_INFINITY) >= limit) {
         pending.push(t);
         second.refused++;
       } else accepted.push(t);
@@ -178,6 +178,32 @@ describe('AdaptiveRate after a reading', () => {
   });
 });
 
+describe('AdaptiveRate at a slow limit (no burst of 429s in any second)', () => {
+  // At 60 a minute, each quiet second raised the pace over the limit again and 429s too few for a
+  // burst only cut it 10 % a time: every other request was refused to the end (~45 % of 120 s).
+  it.each([
+    [1, 1000],
+    [2, 1000],
+    [1, 3000],
+    [3, 1000],
+  ])('against %i request(s) in any %i ms: few refused, near the limit', (limit, windowMs) => {
+    const rate = new AdaptiveRate({ initial: 32, ceiling: Number.POSITIVE_INFINITY });
+    const seconds = simulate(rate, 180_000, { limit, windowMs }).slice(20);
+    const sent = seconds.reduce((n, s) => n + s.sent, 0);
+    const refused = seconds.reduce((n, s) => n + s.refused, 0);
+    expect(refused / sent).toBeLessThan(0.1);
+    expect((sent - refused) / seconds.length).toBeGreaterThan((0.75 * limit * 1000) / windowMs);
+  });
+
+  it("charges again only the last second's requests the server did not refuse", () => {
+    const rate = new AdaptiveRate({ initial: 32, ceiling: Number.POSITIVE_INFINITY });
+    for (const t of [0, 25, 50, 75, 100]) rate.noteSent(t);
+    for (const t of [25, 75, 100]) rate.noteRateLimited(t, t + 10);
+    expect(rate.recentSends(120)).toEqual([0, 50]);
+    expect(rate.recentSends(1010)).toEqual([50]);
+  });
+});
+
 describe('TimeWindow', () => {
   it('counts entries strictly between two times and lists those after one', () => {
     const w = new TimeWindow(1000);
@@ -189,6 +215,16 @@ describe('TimeWindow', () => {
     w.push(1004); // 1, 2, 2, 3 leave the span
     expect(w.countBetween(0, 2000)).toBe(3);
     expect(w.since(Number.NEGATIVE_INFINITY)).toEqual([5, 8, 1004]);
+  });
+
+  it('keeps its last `minKept` entries however old', () => {
+    const w = new TimeWindow(1000, 2);
+    for (const t of [0, 10, 5000, 9000]) w.push(t);
+    expect(w.oldest()).toBe(5000);
+    expect(w.countBetween(0, 10_000)).toBe(2);
+    w.push(9500);
+    expect(w.since(Number.NEGATIVE_INFINITY)).toEqual([9000, 9500]);
+    expect(new TimeWindow(1000).oldest()).toBeUndefined();
   });
 });
 
