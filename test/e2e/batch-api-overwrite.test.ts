@@ -34,8 +34,18 @@ async function duringUpload(args: readonly string[]) {
   const before = ctx.server.batchState.counts.uploads;
   const child = spawnCli(args);
   const exited = waitForExit(child);
+  let stderr = '';
+  child.stderr!.on('data', (d: string | Buffer) => (stderr += d.toString()));
   await until(() => ctx.server.batchState.counts.uploads > before, 'the upload to begin');
-  return { child, exited };
+  /**
+   * Ctrl-C, returning once the run has said it is stopping: an upload let go before that may be
+   * answered first (seen under a full suite's load), and the run then stops after it created a batch.
+   */
+  const interrupt = async () => {
+    child.kill('SIGINT');
+    await until(() => /stopping/.test(stderr) || child.exitCode !== null, 'the stop to be said');
+  };
+  return { child, exited, interrupt };
 }
 
 /** out.jsonl holds today's answers alone. */
@@ -105,8 +115,8 @@ describe('--batch-api --overwrite', () => {
     const { input, out } = await earlierResults();
     const summary = path.join(ctx.dir, 'summary.json');
     const report = path.join(ctx.dir, 'report.html');
-    const { child, exited } = await duringUpload([input, '-o', out, ...batchArgs(), '--overwrite', '--summary-json', summary, '--report', report]);
-    child.kill('SIGINT');
+    const { interrupt, exited } = await duringUpload([input, '-o', out, ...batchArgs(), '--overwrite', '--summary-json', summary, '--report', report]);
+    await interrupt();
     holding = false;
     const r = await exited;
     expect(r.code, r.stderr).toBe(130);
@@ -250,8 +260,8 @@ describe('--batch-api --overwrite', () => {
     expect((await runCli(run)).code).toBe(1);
     const creates = ctx.server.batchState.counts.creates;
     holding = true;
-    const { child, exited } = await duringUpload([...run, '--overwrite']);
-    child.kill('SIGINT');
+    const { interrupt, exited } = await duringUpload([...run, '--overwrite']);
+    await interrupt();
     holding = false;
     const stopped = await exited;
     expect(stopped.code, stopped.stderr).toBe(130);
