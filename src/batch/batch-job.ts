@@ -237,8 +237,8 @@ export class BatchJob {
   private readonly toldAnswered = new Set<string>();
   /** With `replan`, in a process that continued an earlier plan: the custom_ids it wrote rows for before it planned. */
   private readonly collectedHere = new IdSet();
-  /** The last transient failure's message, while the Batch API is failing; and whether it was said with --quiet. */
-  private lastFailure?: string;
+  /** The last transient failure, while the Batch API is failing; and whether it was said with --quiet. */
+  private lastFailure?: BatchApiError;
   private outageSaid = false;
 
   private readonly o: BatchJobOptions;
@@ -298,7 +298,7 @@ export class BatchJob {
       let open = this.open();
       // `cancel` has asked for what it can: a server that then cannot say how they ended is exit 4
       // at once, as for `status` (README), not an outage waited out for an hour.
-      if (this.o.cancel && open.length > 0 && this.lastFailure !== undefined) throw new BatchApiError(this.lastFailure, undefined, true);
+      if (this.o.cancel && open.length > 0 && this.lastFailure !== undefined) throw this.lastFailure;
       // An outage is waited out while batches run on the server, but not for ever, and not unsaid.
       const outage = this.outage();
       // A waiting run past the bound stops now, and the CLI says `stopped waiting: …` with the same figures.
@@ -384,7 +384,7 @@ export class BatchJob {
   private outage(): BatchJobOutcome['outage'] {
     const since = this.manifest?.failingSince;
     if (since === undefined || this.lastFailure === undefined) return undefined;
-    return { forMs: Math.max(0, this.now() - since), lastError: this.lastFailure };
+    return { forMs: Math.max(0, this.now() - since), lastError: this.lastFailure.message };
   }
 
   private now(): number {
@@ -806,7 +806,7 @@ export class BatchJob {
           continue;
         }
         this.failures++;
-        this.failing(err.message);
+        this.failing(err);
         // The SDK's words end in a full stop (`Request timed out.`): not followed by a `;`.
         this.o.info(`${this.label(chunk)}: ${err.message.replace(/\.$/, '')}; trying again at the next poll`);
         return false;
@@ -815,8 +815,8 @@ export class BatchJob {
   }
 
   /** A transient failure: the outage starts now unless it started earlier (in this run or one before). */
-  private failing(message: string): void {
-    this.lastFailure = message;
+  private failing(err: BatchApiError): void {
+    this.lastFailure = err;
     if (this.manifest.failingSince === undefined) {
       this.manifest.failingSince = this.now();
       this.save();

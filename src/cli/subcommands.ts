@@ -279,11 +279,11 @@ async function cancel(output: string, opts: CancelFlags, io: CliIo): Promise<num
     return ExitCode.ok;
   } catch (err) {
     // As status: a server that cannot be reached (refused, 5xx or 429 after retries) is exit 4, not "some prompts failed".
-    if (err instanceof BatchApiError && err.transient)
-      throw new RunError(
-        `${err.message}: the server could not be reached; ${manifestPath(output)} keeps what is left, cancel again once it answers`,
-        'unreachable',
-      );
+    if (err instanceof BatchApiError && err.transient) {
+      // A 503 or a 429 after the retries was an answer: the server was reached, and refused for now.
+      const why = err.status === undefined ? 'the server could not be reached' : 'the server is not taking it now';
+      throw new RunError(`${err.message}: ${why}; ${manifestPath(output)} keeps what is left, cancel again once it answers`, 'unreachable');
+    }
     throw err;
   } finally {
     for (const off of unlisten) off();

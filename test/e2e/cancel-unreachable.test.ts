@@ -31,7 +31,8 @@ describe('cancel when the server cannot be reached', () => {
     ctx.server.options.batches = { stepMs: 20, hold: () => true, cancelStatus: () => 503 };
     const failing = await runCli(['cancel', out, '--poll', '0.05', '--base-url', ctx.server.url]);
     expect(failing.code, failing.stderr).toBe(4);
-    expect(failing.stderr).toMatch(/^llm-batch: cancelling batch batch_mock\d+: HTTP 503 .*: the server could not be reached; /);
+    // Reached, and refused for now: not "could not be reached".
+    expect(failing.stderr).toMatch(/^llm-batch: cancelling batch batch_mock\d+: HTTP 503 .*: the server is not taking it now; /);
     expect(fs.readFileSync(`${out}.batch.json`, 'utf8')).toBe(manifest);
 
     // The cancels taken, the batches' state then unreadable: exit 4 at once too, not an hour's wait.
@@ -39,7 +40,7 @@ describe('cancel when the server cannot be reached', () => {
     const unread = await runCli(['cancel', out, '--poll', '0.05', '--base-url', ctx.server.url], { timeoutMs: 20_000 });
     expect(unread.code, unread.stderr).toBe(4);
     expect(unread.stderr).toMatch(/: cancelling\n/);
-    expect(unread.stderr).toMatch(/^llm-batch: reading batch batch_mock\d+: HTTP 503 .*: the server could not be reached; .*cancel again once it answers$/m);
+    expect(unread.stderr).toMatch(/^llm-batch: reading batch batch_mock\d+: HTTP 503 .*: the server is not taking it now; .*cancel again once it answers$/m);
 
     ctx.server.options.batches = { stepMs: 20 };
     const cancelled = await runCli(['cancel', out, '--poll', '0.05', '--base-url', ctx.server.url]);
