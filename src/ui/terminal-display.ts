@@ -3,7 +3,7 @@ import type { MultiBar } from 'cli-progress';
 import type { Ora } from 'ora';
 import type { BatchStats } from '../engine/stats.js';
 import { foregroundCheck } from './foreground.js';
-import { count } from './number-format.js';
+import { count, duration } from './number-format.js';
 import { RateMeter, formatBarLine, waitingText, type BarLayout, type ProgressSnapshot } from './progress.js';
 import type { Screen, StatusLine } from './screen.js';
 import { toAscii } from './plain-text.js';
@@ -193,6 +193,8 @@ export class TerminalDisplay {
   rateLimited(pauseMs: number): void {
     if (pauseMs < MIN_PAUSE_SHOWN_MS) return;
     this.pauseUntil = Math.max(this.pauseUntil, this.now() + pauseMs);
+    // Stats sampled before the pause know none: the spinner said "reading FILE" mid-run.
+    this.snapshotCache = undefined;
     this.tick();
   }
 
@@ -360,8 +362,11 @@ export class TerminalDisplay {
   private spinnerText(): string {
     const p = this.snapshot();
     if (this.started && p.pausedMs !== undefined) {
-      const progress = `${count(p.done)}${p.total !== undefined ? `/${count(p.total)}` : ''} done`;
-      return `${waitingText(p.pausedMs)} · ${progress} · ${p.inFlight} in flight`;
+      const progress = `${count(p.done)}${p.total !== undefined ? `/${count(p.total)}` : ''} done${p.failed ? ` · ${count(p.failed)} failed` : ''}`;
+      // The bar's ETA too: at a slow limit a hold of a second or more comes before every request,
+      // and the spinner stood in for the bar, ETA and all, for most of the run.
+      const eta = !p.stopping && p.etaSeconds !== undefined && p.done < (p.total ?? 0) ? ` · ETA ${duration(p.etaSeconds)}` : '';
+      return `${waitingText(p.pausedMs)} · ${progress} · ${p.inFlight} in flight${eta}`;
     }
     const { inputName } = this.o;
     const counted = this.o.total() ?? this.o.counted();

@@ -108,9 +108,10 @@ describe('TerminalDisplay frames', () => {
     );
     let now = 0;
     const screen = new Screen(new PassThrough(), stderr);
+    const stats = createStats(0);
     display = new TerminalDisplay({
       stderr,
-      stats: createStats(0),
+      stats,
       screen,
       modules: { ora, cliProgress },
       color: false,
@@ -124,7 +125,7 @@ describe('TerminalDisplay frames', () => {
       now += ms;
       vi.advanceTimersByTime(ms);
     };
-    return { writes, screen, later };
+    return { writes, screen, later, stats };
   }
 
   it('draws every frame of the bar, and its erase around a message, as one write each', () => {
@@ -139,6 +140,36 @@ describe('TerminalDisplay frames', () => {
     for (const frame of frames) expect(frame).toMatch(/^\x1b\[1G.*\d\/3 \S \d ok.*\x1b\[0K$/);
     expect(writes).toContain('\x1b[1G\x1b[2K');
     expect(writes).toContain('llm-batch: a message\n');
+  });
+
+  it('a pause begun right after a frame says the hold, never the input being read', () => {
+    // The frame's stats, sampled less than 50 ms before, knew no pause: the spinner fell back to
+    // "reading in.txt · 3 prompts…" mid-run, at every pause of a slow rate limit.
+    const { writes, screen, later } = recorded();
+    display!.start();
+    later(100);
+    screen.stderr('llm-batch: a message\n'); // the bar redrawn after it: the stats sampled now
+    const from = writes.length;
+    display!.rateLimited(3000);
+    later(10);
+    const shown = writes.slice(from).join('');
+    expect(shown).toMatch(/rate limited, waiting 3\.0s/);
+    expect(shown).not.toMatch(/reading/);
+  });
+
+  it("a pause keeps the bar's failed count and ETA in the line that stands in for it", () => {
+    // At a slow limit a hold comes before every request: the bar, ETA and all, was seldom seen.
+    const { writes, screen, later, stats } = recorded();
+    display!.start();
+    later(1000);
+    stats.ok = 1;
+    stats.failed = 1;
+    later(1000);
+    screen.stderr('llm-batch: a message\n');
+    const from = writes.length;
+    display!.rateLimited(3000);
+    later(10);
+    expect(writes.slice(from).join('')).toMatch(/rate limited, waiting 3\.0s · 2\/3 done · 1 failed · 0 in flight · ETA \d+s/);
   });
 
   it('draws every frame of the spinner, with the erase before it, as one write each', () => {
