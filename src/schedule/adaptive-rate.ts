@@ -85,6 +85,7 @@ export class AdaptiveRate {
   private probeStep: number;
   /** When the last 429 came, of any episode: 429s within a holdoff, or too few for a cut, are 429s too. */
   private lastRefusedAt = Number.NEGATIVE_INFINITY;
+  private firstSentAt = Number.NEGATIVE_INFINITY;
   /** Sends from this time on count for a slow reading: earlier ones' 429s were read already. */
   private readingSince = Number.NEGATIVE_INFINITY;
   /** Requests sent since the last 429 or the last probe up (see QUIET_SENDS). */
@@ -156,6 +157,7 @@ export class AdaptiveRate {
   }
 
   noteSent(now: number): void {
+    if (this.firstSentAt === Number.NEGATIVE_INFINITY) this.firstSentAt = now;
     this.sent.push(now);
     this.quietSends++;
   }
@@ -228,7 +230,8 @@ export class AdaptiveRate {
     const sentLately = this.sent.countBetween(from - 1, Number.POSITIVE_INFINITY);
     const refusedLately = this.refusedBetween(from - 1, Number.POSITIVE_INFINITY);
     if (sentLately >= SLOW_READING_MIN && refusedLately >= 2 && refusedLately >= SLOW_SHARE * sentLately) {
-      const accepted = ((sentLately - refusedLately) * 1000) / Math.max(1000, now - from);
+      // Over the time they were sent in: the first reading of a run is not spread over the seconds before it began.
+      const accepted = ((sentLately - refusedLately) * 1000) / Math.max(1000, now - Math.max(from, this.firstSentAt));
       this.readingSince = now + this.o.holdOffMs;
       this.episodeLearned = true;
       this.learnedLimit = Math.max(this.o.floor, Math.min(paced, accepted));

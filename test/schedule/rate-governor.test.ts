@@ -247,10 +247,10 @@ describe('RateGovernor pacing', () => {
  */
 async function simulate(
   headers: boolean,
-  { limit = 60, windowMs = 1000, prompts = 600, workers = 50, latencyMs = 200, retries = Number.POSITIVE_INFINITY } = {},
+  { limit = 60, windowMs = 1000, prompts = 600, workers = 50, latencyMs = 200, retries = Number.POSITIVE_INFINITY, rpm = 0 } = {},
 ) {
   const clock = new FakeClock();
-  const governor = new RateGovernor({ clock, initialRate: 4 * workers, firstWave: workers });
+  const governor = new RateGovernor({ clock, initialRate: 4 * workers, firstWave: workers, ...(rpm ? { rpm } : {}) });
   const random = seededRandom(42);
   const accepted: number[] = [];
   let refused = 0;
@@ -363,17 +363,20 @@ describe('RateGovernor adaptation (no cap given)', () => {
   // minute the pace locked at ~1.3 a second and every other request was refused: 30 prompts at
   // -c 4 gave 3 rows failed (rate_limit) and 30 × 429 in 44 s; 10 at 20 a minute, 4 failed.
   it.each([
-    { limit: 1, windowMs: 1000, prompts: 30, workers: 4 },
-    { limit: 1, windowMs: 3000, prompts: 20, workers: 4 },
-    { limit: 2, windowMs: 1000, prompts: 60, workers: 16 },
-  ])('learns a slow limit from 429s alone: $limit in $windowMs ms, $prompts prompts, -c $workers', async (o) => {
+    { limit: 1, windowMs: 1000, prompts: 30, workers: 4, rpm: 0 },
+    { limit: 1, windowMs: 3000, prompts: 20, workers: 4, rpm: 0 },
+    { limit: 2, windowMs: 1000, prompts: 60, workers: 16, rpm: 0 },
+    // --rpm above the limit: no first wave, no burst; the first reading, taken over the seconds
+    // before the run began too, read 0.65 a second (41.9 s where 32.7 now).
+    { limit: 1, windowMs: 1000, prompts: 30, workers: 4, rpm: 90 },
+  ])('learns a slow limit from 429s alone: $limit in $windowMs ms, $prompts prompts, -c $workers, --rpm $rpm', async (o) => {
     const r = await simulate(false, { ...o, latencyMs: 50, retries: 3 });
     const ideal = ((o.prompts - o.limit) * o.windowMs) / o.limit / 1000;
     expect(r.failed).toBe(0);
     // The first wave's refusals, and few after it; near the limit's pace (a slow limit is read from
     // few requests, and may read low: the pace then probes up only every 10 requests).
     expect(r.refused).toBeLessThanOrEqual(o.workers + 0.2 * o.prompts);
-    expect(r.seconds).toBeLessThanOrEqual(1.5 * ideal + 5);
+    expect(r.seconds).toBeLessThanOrEqual(o.rpm ? 1.2 * ideal + 3 : 1.5 * ideal + 5);
   });
 });
 
