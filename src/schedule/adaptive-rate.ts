@@ -53,6 +53,8 @@ const STEADY_SHARE = 0.02;
  * higher. A second is one request at 60 a minute: against a server taking 60 a minute (no rate
  * headers), each quiet second raised the pace over the limit again, and every other request was
  * refused to the end of the run (25 of 30 prompts ok, 28 × 429). Above 10 a second, the second rules.
+ * Not once the 429s are found not to follow the pace (`deaf`): ten in a row without one may never
+ * come at a flaky proxy's 30 %.
  */
 const QUIET_SENDS = 10;
 
@@ -85,6 +87,14 @@ export class AdaptiveRate {
   private probeStep: number;
   /** When the last 429 came, of any episode: 429s within a holdoff, or too few for a cut, are 429s too. */
   private lastRefusedAt = Number.NEGATIVE_INFINITY;
+  /**
+   * The last slow reading: the limit it read; the learned limit and pace before the first of the
+   * readings it follows on, and whether it was taken under one (see noteRateLimited).
+   */
+  private slowReading: { limit: number; learnedBefore: number | undefined; paceBefore: number; strikes: number } | undefined;
+  /** 429s came as often under a slow reading as over it: they do not follow the pace, and teach nothing slow. */
+  private deaf = false;
+  /** The run's first send: a slow reading spans no time before it. */
   private firstSentAt = Number.NEGATIVE_INFINITY;
   /** Sends from this time on count for a slow reading: earlier ones' 429s were read already. */
   private readingSince = Number.NEGATIVE_INFINITY;
@@ -229,12 +239,29 @@ export class AdaptiveRate {
     const from = Math.max(horizon, this.readingSince);
     const sentLately = this.sent.countBetween(from - 1, Number.POSITIVE_INFINITY);
     const refusedLately = this.refusedBetween(from - 1, Number.POSITIVE_INFINITY);
-    if (sentLately >= SLOW_READING_MIN && refusedLately >= 2 && refusedLately >= SLOW_SHARE * sentLately) {
-      // Over the time they were sent in: the first reading of a run is not spread over the seconds before it began.
+    if (!this.deaf && sentLately >= SLOW_READING_MIN && refusedLately >= 2 && refusedLately >= SLOW_SHARE * sentLately) {
+      const last = this.slowReading;
+      // Refused as often at or under what the last reading read: that reading read high (a window
+      // longer than the seconds read, a run's first seconds), or the 429s do not follow the pace (a flaky proxy's, 30 % of
+      // requests: a reading each few requests sank the pace to its floor, 100 prompts at -c 1 in 9
+      // minutes where 21 s before). Once, read again; twice in a row, the readings were the 429s'
+      // own: taken back, and no more such readings (stray 429s from here on, as before them).
+      const under = last !== undefined && paced <= last.limit;
+      if (under && last.strikes > 0) {
+        this.deaf = true;
+        this.slowReading = undefined;
+        this.learnedLimit = last.learnedBefore;
+        this.current = Math.max(this.o.floor, last.paceBefore * this.o.decrease);
+        return 'cut';
+      }
+      // Over the time they were sent in: a run's first reading spread over the seconds before it
+      // began read 0.65 a second against 1 (--rpm 120), and the probe took ~45 s to climb back.
       const accepted = ((sentLately - refusedLately) * 1000) / Math.max(1000, now - Math.max(from, this.firstSentAt));
       this.readingSince = now + this.o.holdOffMs;
       this.episodeLearned = true;
+      const before = under ? last : { learnedBefore: this.learnedLimit, paceBefore: paced };
       this.learnedLimit = Math.max(this.o.floor, Math.min(paced, accepted));
+      this.slowReading = { limit: this.learnedLimit, learnedBefore: before.learnedBefore, paceBefore: before.paceBefore, strikes: under ? 1 : 0 };
       this.current = Math.max(this.o.floor, this.learnedLimit * this.o.decrease);
       return 'learned';
     }
@@ -307,7 +334,7 @@ export class AdaptiveRate {
           const target = this.learnedLimit * this.o.target;
           // Halfway each second (at least 0.1) took 5 s from 0.9 × 8 to 0.97 × 8 a second.
           if (this.current < target) this.current = target;
-          else if (now - this.lastRefusedAt >= 1000 && this.quietSends >= QUIET_SENDS) {
+          else if (now - this.lastRefusedAt >= 1000 && (this.deaf || this.quietSends >= QUIET_SENDS)) {
             // A second at this pace (and QUIET_SENDS requests) without a 429: the server takes at
             // least this much. (One with 429s too few to cut, or inside a cut's holdoff, lifted the
             // limit to a pace refused.)
