@@ -53,6 +53,8 @@ interface LockInfo {
 
 /** An unparsable lock younger than this may be one another run is still writing. */
 const UNPARSABLE_GRACE_MS = 60_000;
+/** As UNPARSABLE_GRACE_MS for an empty lock: its run writes it right after creating it. */
+const EMPTY_GRACE_MS = 2_000;
 const MAX_ATTEMPTS = 10;
 /**
  * The holder touches its lock this often. A holder in another pid namespace (another container with
@@ -128,9 +130,11 @@ function takeOverNote(lockPath: string, info: LockInfo | undefined, mtimeMs: num
 /**
  * Decides whether an existing lock is held. Returns undefined when it is stale, or the reason to refuse.
  */
-function heldBy(lockPath: string, info: LockInfo | undefined, mtimeMs: number): string | undefined {
+function heldBy(lockPath: string, info: LockInfo | undefined, mtimeMs: number, raw = '?'): string | undefined {
   if (!info) {
-    if (Date.now() - mtimeMs > UNPARSABLE_GRACE_MS) return undefined;
+    // An empty lock is one whose run was killed between creating and writing it (microseconds
+    // apart): taken as held for a minute, every --resume of a restarting cron job was refused.
+    if (Date.now() - mtimeMs > (raw === '' ? EMPTY_GRACE_MS : UNPARSABLE_GRACE_MS)) return undefined;
     return (
       `${lockPath} exists but cannot be read as a lock (another run may be creating it). ` +
       `If no other llm-batch run uses this output, delete ${lockPath} and try again.`
@@ -241,7 +245,7 @@ export function acquireLock(outputPath: string, options: AcquireOptions = {}): L
       if (errnoCode(err) === 'ENOENT') continue; // released meanwhile
       throw new RunError(`Cannot read lock file ${lockPath}: ${errorMessage(err)}`, 'output');
     }
-    const refusal = heldBy(lockPath, found.info, found.mtimeMs);
+    const refusal = heldBy(lockPath, found.info, found.mtimeMs, found.raw);
     if (refusal !== undefined) throw new RunError(`Cannot write to ${outputPath}: ${refusal}`, 'output');
     note = takeOverNote(lockPath, found.info, found.mtimeMs);
     try {
@@ -291,7 +295,7 @@ export function lockHeld(outputPath: string): boolean {
   } catch {
     return false;
   }
-  return heldBy(lockPath, found.info, found.mtimeMs) !== undefined;
+  return heldBy(lockPath, found.info, found.mtimeMs, found.raw) !== undefined;
 }
 
 interface FoundLock {

@@ -264,12 +264,16 @@ describe('acquireLock', () => {
   });
 
   it.each([
-    ['fresh unparsable lock is respected', 0, true],
-    ['unparsable lock older than a minute is stale', 120, false],
-  ])('%s', (_name, ageSeconds, refused) => {
+    ['fresh unparsable lock is respected', '{"pid": 12', 0, true],
+    ['unparsable lock older than a minute is stale', '{"pid": 12', 120, false],
+    ['unparsable lock 5 s old is respected', '{"pid": 12', 5, true],
+    // A run killed between creating its lock and writing it: a cron job's restart took a minute.
+    ['empty lock 5 s old is stale', '', 5, false],
+    ['fresh empty lock is respected', '', 0, true],
+  ])('%s', (_name, content, ageSeconds, refused) => {
     const out = join(tmp(), 'out.jsonl');
     const lock = `${out}.lock`;
-    writeFileSync(lock, '{"pid": 12');
+    writeFileSync(lock, content);
     const then = new Date(Date.now() - ageSeconds * 1000);
     utimesSync(lock, then, then);
     if (refused) expect(refusal(out).message).toContain(lock);
