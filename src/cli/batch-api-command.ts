@@ -70,7 +70,7 @@ import { setUpStructured } from './structured-output.js';
 import { openTrace } from './trace-target.js';
 import { batchList, settleKeptResults, uncollectedBatches, uncollectedCounts } from './pending-batches.js';
 import { writeSummaryJson } from './write-summary-json.js';
-import type { RunPhase } from './refused-summary.js';
+import { markRunning, type RunPhase } from './refused-summary.js';
 import { counted } from '../util/group-digits.js';
 import { lostMockBatches, lostMockBatchesMessage, MOCK_BATCHES_GONE } from './mock-batches-gone.js';
 import { ignoreLateSignal, listenForHangup } from './stop-signals.js';
@@ -508,6 +508,7 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
       return thrown;
     };
     phase.sending = true;
+    markRunning(config);
     try {
       outcome = await job.run();
     } catch (err) {

@@ -4,6 +4,7 @@ import { isNamedStop, type NamedStop, type RunError } from '../errors.js';
 import { buildSummary, type RunSummary } from '../ui/summary.js';
 import type { CliConfig } from './config.js';
 import { createKeyRedactor } from '../redact.js';
+import { isStreamTarget } from './stream-target.js';
 
 /** A summary of the run so far: its figures, `resumeHint` and, for --batch-api, `pendingBatches`. */
 export type SummarySoFar = () => RunSummary & { pendingBatches?: number };
@@ -63,8 +64,24 @@ export function refusedSummary(err: RunError, apiKey: string | undefined, input:
   return { ...buildSummary(createStats(), performance.now(), undefined, null, model), input, stopped: 'refused', error, exitCode: err.exitCode };
 }
 
+/** --summary-json while the run sends: replaced by its own at the end, left by a kill -9. */
+export type RunningSummary = Omit<RunSummary, 'stopped'> & { stopped: 'running'; error: null; exitCode: null };
+
+/**
+ * Replaces --summary-json, as the run starts sending, with one that says it is running (every count
+ * zero, `exitCode` null): a run killed outright (kill -9, the OOM killer, `timeout -s KILL`) writes
+ * no summary of its own, and a cron wrapper read the day before's `"exitCode": 0` as this run's. Not
+ * into a stream (a FIFO, /dev/stdout): that takes the run's own summary as its one write.
+ */
+export function markRunning(config: CliConfig): void {
+  if (!config.summaryJson || isStreamTarget(config.summaryJson)) return;
+  const input = config.input.kind === 'file' ? config.input.path : null;
+  const zero = buildSummary(createStats(), performance.now(), undefined, null, config.model);
+  writeSummaryQuietly(config.summaryJson, { ...zero, input, stopped: 'running', error: null, exitCode: null });
+}
+
 /** Writes a refusal's summary; one that cannot be written (the refusal's reason, a full disk) adds nothing to the refusal's own line. */
-export function writeSummaryQuietly(file: string, summary: RefusedSummary | ErrorSummary): void {
+export function writeSummaryQuietly(file: string, summary: RefusedSummary | ErrorSummary | RunningSummary): void {
   try {
     writeWholeFile(file, `${JSON.stringify(summary, null, 2)}\n`);
   } catch {

@@ -30,7 +30,7 @@ import type { ResultRow } from '../types.js';
 import { openCache, type OpenedCache } from './open-cache.js';
 import { expandMatrix } from '../input/expand-matrix.js';
 import { ModelTally } from '../ui/model-tally.js';
-import type { RunPhase } from './refused-summary.js';
+import { markRunning, type RunPhase } from './refused-summary.js';
 import { RunReport } from './run-report.js';
 import { dropUnsubmittedBatches, type SeenBatchState } from './pending-batches.js';
 import { displayMode } from './display-mode.js';
@@ -130,6 +130,7 @@ export async function sendRows(config: CliConfig, io: CliIo, phase: RunPhase, se
   const soFarParts = () => ({ oldFileKept: keptSoFar(), budget, prices, modelTally, usage: usage.byModel });
   phase.soFar = () => summarySoFar(config, soFarParts(), stats);
   phase.sending = true;
+  markRunning(config);
   let { outcome, notFound, redirected } = await writeRows(rows, runReport ? runReport.tee(target.writer) : target.writer, reporter, (rows) => {
     for (const row of rows) unwritten(row);
   }).catch((err: unknown) => {

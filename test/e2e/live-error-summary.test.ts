@@ -213,3 +213,30 @@ describe('--summary-json of a live run stopped by a run-level error', () => {
     expect(ctx.server.requests).toHaveLength(0);
   });
 });
+
+describe('--summary-json of a run killed outright', () => {
+  it.each([
+    ['live', [] as string[]],
+    ['--batch-api', ['--batch-api', '--poll', '0.05']],
+  ])("%s, kill -9 while it sends: the summary says it was running, not yesterday's figures", async (_name, extra) => {
+    // Nothing can write a summary after SIGKILL: the one written as the run began sending stays.
+    const release = holdAnswers(ctx.server);
+    if (extra.length) ctx.server.options.batches = { stepMs: 20, hold: () => true };
+    try {
+      const input = path.join(ctx.dir, 'in.txt');
+      fs.writeFileSync(input, 'k1\nk2\n');
+      const summary = path.join(ctx.dir, 's.json');
+      fs.writeFileSync(summary, JSON.stringify({ ...YESTERDAY, exitCode: 0 }));
+      const args = [input, '-o', path.join(ctx.dir, 'out.jsonl'), '--base-url', ctx.server.url, '--no-cache', '--summary-json', summary, '-q', ...extra];
+      const child = spawnCli(args, { cwd: ctx.dir });
+      const exited = waitForExit(child, 30_000);
+      await until(() => ctx.server.requests.length > 0 || ctx.server.batchState.counts.creates > 0, 'the run to send');
+      child.kill('SIGKILL');
+      await exited;
+      expect(JSON.parse(fs.readFileSync(summary, 'utf8'))).toMatchObject({ stopped: 'running', exitCode: null, error: null, ok: 0, input });
+    } finally {
+      release();
+      delete ctx.server.options.batches;
+    }
+  });
+});

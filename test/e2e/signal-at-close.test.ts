@@ -114,8 +114,9 @@ describe('a signal while --report is written', () => {
     const report = path.join(ctx.dir, 'report.html');
     fs.writeFileSync(report, 'an earlier report');
     const summaryJson = path.join(ctx.dir, 'summary.json');
-    // The summary JSON is written just before the report: the signal comes as the report starts.
-    const env = { NODE_OPTIONS: signalOnWrite(ctx.dir, 'writeFileSync', 'summary.json') };
+    // The summary JSON is written just before the report: the signal comes as the report starts (its
+    // second write: the first, as the run starts sending, says it is running).
+    const env = { NODE_OPTIONS: signalOnWrite(ctx.dir, 'writeFileSync', 'summary.json', 'SIGTERM', 2) };
     const args = [input, '-o', out, '--base-url', ctx.server.url, '-m', 'm', '-c', '3', '--report', report, '--overwrite', '--summary-json', summaryJson];
     let r: CliResult;
     if (stoppedBefore) {
