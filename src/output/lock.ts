@@ -235,7 +235,10 @@ export function acquireLock(outputPath: string, options: AcquireOptions = {}): L
       } catch (err) {
         throw new RunError(`Cannot write lock file ${lockPath}: ${errorMessage(err)}`, 'output');
       }
-      return makeHandle(lockPath, text, note);
+      // Stalled more than EMPTY_GRACE_MS between creating the lock and writing it (SIGSTOP, a frozen
+      // VM), the lock may have been taken over as a dead run's meanwhile: then it is not ours.
+      if (holds(lockPath, text)) return makeHandle(lockPath, text, note);
+      continue;
     }
 
     let found: FoundLock;
@@ -255,6 +258,15 @@ export function acquireLock(outputPath: string, options: AcquireOptions = {}): L
     }
   }
   throw new RunError(`Cannot take the lock ${lockPath}: it kept changing (several runs starting at once?). Try again.`, 'output');
+}
+
+/** Whether the lock at `lockPath` holds `text`, this run's own. */
+function holds(lockPath: string, text: string): boolean {
+  try {
+    return readFileSync(lockPath, 'utf8') === text;
+  } catch {
+    return false;
+  }
 }
 
 /**
