@@ -94,8 +94,6 @@ export class AdaptiveRate {
   private slowReading: { limit: number; learnedBefore: number | undefined; paceBefore: number; strikes: number } | undefined;
   /** 429s came as often under a slow reading as over it: they do not follow the pace, and teach nothing slow. */
   private deaf = false;
-  /** The run's first send: a slow reading spans no time before it. */
-  private firstSentAt = Number.NEGATIVE_INFINITY;
   /** Sends from this time on count for a slow reading: earlier ones' 429s were read already. */
   private readingSince = Number.NEGATIVE_INFINITY;
   /** Requests sent since the last 429 or the last probe up (see QUIET_SENDS). */
@@ -167,7 +165,6 @@ export class AdaptiveRate {
   }
 
   noteSent(now: number): void {
-    if (this.firstSentAt === Number.NEGATIVE_INFINITY) this.firstSentAt = now;
     this.sent.push(now);
     this.quietSends++;
   }
@@ -254,9 +251,14 @@ export class AdaptiveRate {
         this.current = Math.max(this.o.floor, last.paceBefore * this.o.decrease);
         return 'cut';
       }
-      // Over the time they were sent in: a run's first reading spread over the seconds before it
-      // began read 0.65 a second against 1 (--rpm 120), and the probe took ~45 s to climb back.
-      const accepted = ((sentLately - refusedLately) * 1000) / Math.max(1000, now - Math.max(from, this.firstSentAt));
+      // Over the time they were sent in, from one send's interval before the first of them: a run's
+      // first reading spread over the seconds before it began read 0.65 a second against 1 (--rpm
+      // 120); one spread over a pause before them (a reading's own hold, a retry-after) read 0.25
+      // where 1.4 were taken. From the first send itself, 2 taken in 3.1 s against 1 in any 3 s
+      // read 0.65, and the 429s under it were taken for a flaky proxy's.
+      const first = this.sent.since(from - 1)[0] ?? from;
+      const start = Math.max(from, first - (now - first) / Math.max(1, sentLately - 1));
+      const accepted = ((sentLately - refusedLately) * 1000) / Math.max(1000, now - start);
       this.readingSince = now + this.o.holdOffMs;
       this.episodeLearned = true;
       const before = under ? last : { learnedBefore: this.learnedLimit, paceBefore: paced };
