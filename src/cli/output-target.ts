@@ -176,8 +176,9 @@ export async function openOutputTarget(
   try {
     // A compaction killed mid-way left its temp file; holding the lock, no other run is writing it.
     removeCompactLeftover(out.path);
-    // So did a run killed while it replaced OUT.meta.json or OUT.batch.json (OUT.batch.json.PID.tmp).
-    for (const side of [metaPath(out.path), manifestPath(out.path)]) removeDeadTemps(side);
+    // So did a run killed while it replaced OUT.meta.json or OUT.batch.json (OUT.batch.json.PID.tmp),
+    // or in its first ms, while it checked OUT could be written (an empty OUT.PID.tmp).
+    for (const file of [out.path, metaPath(out.path), manifestPath(out.path)]) removeDeadTemps(file);
     const current = describeRun(config, inputFingerprint, inputFormat, layout, schemaFingerprint);
     // --batch-api: batches not collected yet become rows of the run that planned them, so a resume is
     // checked against it before they are collected, even while the output has no row.

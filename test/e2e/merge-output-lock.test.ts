@@ -132,13 +132,14 @@ describe('temp files of killed merges and compactions', () => {
 
 describe('temp files of runs killed while they replaced a side file', () => {
   it.each([[[]], [['--batch-api', '--poll', '0.05']]])(
-    'the next run into OUT (%j) removes OUT.meta.json.PID.tmp and OUT.batch.json.PID.tmp of a dead pid',
+    'the next run into OUT (%j) removes OUT.meta.json.PID.tmp, OUT.batch.json.PID.tmp and OUT.PID.tmp of a dead pid',
     async (extra) => {
       const name = `side${extra.length}`;
       const input = writePrompts(ctx.dir, `${name}.txt`, prompts(2, name));
       const out = path.join(ctx.dir, `${name}.jsonl`);
       const dead = await deadPid();
-      const temps = [`${out}.meta.json.${dead}.tmp`, `${out}.batch.json.${dead}.tmp`];
+      // OUT.PID.tmp: the start-up probe of a run killed in its first ~70 ms, or a killed compaction's.
+      const temps = [`${out}.meta.json.${dead}.tmp`, `${out}.batch.json.${dead}.tmp`, `${out}.${dead}.tmp`];
       const live = `${out}.batch.json.${process.pid}.tmp`;
       for (const f of [...temps, live]) fs.writeFileSync(f, '{"version":1,"chu');
       const r = await runCli([input, '-o', out, '--mock', '-q', ...extra]);
