@@ -254,6 +254,12 @@ function readSummary(file: string, results: string): { figures: RunFigures; coun
     // JSON that does not parse: its line and column, as --json-schema's and --prices' say.
     throw new RunError(`--summary-json ${file}: ${notValidJson(text, err as Error)}`, 'input');
   }
+  // What a run writes as it starts sending, left only if it was killed outright: no figures of it.
+  if (value?.['stopped'] === 'running')
+    throw new RunError(
+      `--summary-json ${file} is the placeholder of a run that never finished (killed?): it holds none of the run's figures; report without --summary-json`,
+      'input',
+    );
   // Its figures would stand beside the rows as theirs ("requests 40", a budget banner): a summary
   // picked from another job's must not be. Names as given, so compared by file name only.
   const readFrom = runInputOf(results);

@@ -134,6 +134,23 @@ describe('llm-batch report --summary-json of another run', () => {
     expect(right.code, right.stderr).toBe(0);
     expect(fs.existsSync(report)).toBe(true);
   });
+
+  it('is refused when it is the placeholder of a run killed outright ("stopped": "running"): no figures of it', async () => {
+    // Every count zero fits any results file: its "stopped early (running)" notice stood beside 49 rows.
+    const dir = fs.mkdtempSync(path.join(ctx.dir, 'running-'));
+    const input = writePrompts(dir, 'in.txt', ['a question']);
+    const out = path.join(dir, 'out.jsonl');
+    expect((await runCli([input, '--base-url', ctx.server.url, '-o', out, '-q'])).code).toBe(0);
+    const summary = path.join(dir, 's.json');
+    fs.writeFileSync(summary, JSON.stringify({ ok: 0, failed: 0, requests: 0, stopped: 'running', exitCode: null, error: null, input }));
+    const report = path.join(dir, 'r.html');
+    const r = await runCli(['report', out, '--summary-json', summary, '-o', report]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(
+      `llm-batch: --summary-json ${summary} is the placeholder of a run that never finished (killed?): it holds none of the run's figures; report without --summary-json\n`,
+    );
+    expect(fs.existsSync(report)).toBe(false);
+  });
 });
 
 describe('llm-batch report -o a file the run keeps beside its results', () => {
