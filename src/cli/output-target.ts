@@ -177,8 +177,10 @@ export async function openOutputTarget(
     // A compaction killed mid-way left its temp file; holding the lock, no other run is writing it.
     removeCompactLeftover(out.path);
     // So did a run killed while it replaced OUT.meta.json or OUT.batch.json (OUT.batch.json.PID.tmp),
-    // or in its first ms, while it checked OUT could be written (an empty OUT.PID.tmp).
-    for (const file of [out.path, metaPath(out.path), manifestPath(out.path)]) removeDeadTemps(file);
+    // or in its first ms, while it checked OUT could be written (an empty OUT.PID.tmp: only empty
+    // ones, the user's `out.jsonl.2025.tmp` is left as it is).
+    removeDeadTemps(out.path, true);
+    for (const side of [metaPath(out.path), manifestPath(out.path)]) removeDeadTemps(side);
     const current = describeRun(config, inputFingerprint, inputFormat, layout, schemaFingerprint);
     // --batch-api: batches not collected yet become rows of the run that planned them, so a resume is
     // checked against it before they are collected, even while the output has no row.

@@ -17,9 +17,11 @@ function tempPid(name: string, base: string): number | undefined {
  * change stands for when its writer was known to run, so a pid reused by a later process is gone
  * too); never this process's own. Call it only while holding `file`'s lock: every merge and compaction
  * takes it before it makes its temp file, so a live one elsewhere (another pid namespace or host,
- * where a pid says nothing) cannot be writing one then. Returns the files removed.
+ * where a pid says nothing) cannot be writing one then. `emptyOnly`: only empty ones (a run's
+ * start-up check leaves no other; a file of that name with content may be the user's). Returns the
+ * files removed.
  */
-export function removeDeadTemps(file: string): string[] {
+export function removeDeadTemps(file: string, emptyOnly = false): string[] {
   let target: string;
   try {
     ({ target } = replacementPaths(file));
@@ -43,7 +45,7 @@ export function removeDeadTemps(file: string): string[] {
     const temp = path.join(dir, name);
     try {
       const stat = fs.lstatSync(temp);
-      if (!stat.isFile() || lockOwnerAlive(pid, stat.mtimeMs)) continue;
+      if (!stat.isFile() || (emptyOnly && stat.size > 0) || lockOwnerAlive(pid, stat.mtimeMs)) continue;
       fs.rmSync(temp);
       removed.push(path.join(shownDir, name));
     } catch {

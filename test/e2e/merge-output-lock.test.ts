@@ -138,15 +138,21 @@ describe('temp files of runs killed while they replaced a side file', () => {
       const input = writePrompts(ctx.dir, `${name}.txt`, prompts(2, name));
       const out = path.join(ctx.dir, `${name}.jsonl`);
       const dead = await deadPid();
-      // OUT.PID.tmp: the start-up probe of a run killed in its first ~70 ms, or a killed compaction's.
-      const temps = [`${out}.meta.json.${dead}.tmp`, `${out}.batch.json.${dead}.tmp`, `${out}.${dead}.tmp`];
+      const temps = [`${out}.meta.json.${dead}.tmp`, `${out}.batch.json.${dead}.tmp`];
       const live = `${out}.batch.json.${process.pid}.tmp`;
       for (const f of [...temps, live]) fs.writeFileSync(f, '{"version":1,"chu');
+      // OUT.PID.tmp: the empty start-up probe of a run killed in its first ~70 ms.
+      const probe = `${out}.${dead}.tmp`;
+      fs.writeFileSync(probe, '');
       const r = await runCli([input, '-o', out, '--mock', '-q', ...extra]);
       expect(r.code, r.stderr).toBe(0);
-      for (const f of temps) expect(fs.existsSync(f), f).toBe(false);
+      for (const f of [...temps, probe]) expect(fs.existsSync(f), f).toBe(false);
       expect(fs.existsSync(live)).toBe(true);
       expect(lineCount(out)).toBe(2);
+      // One with content may be the user's (`data.jsonl.2025.tmp`): left as it is.
+      fs.writeFileSync(probe, 'keep');
+      expect((await runCli([input, '-o', out, '--mock', '-q', '--resume', ...extra])).code).toBe(0);
+      expect(fs.readFileSync(probe, 'utf8')).toBe('keep');
     },
   );
 });
