@@ -219,6 +219,7 @@ export function acquireLock(outputPath: string, options: AcquireOptions = {}): L
   if (pidns !== undefined) mine.pidns = pidns;
   const text = JSON.stringify(mine) + '\n';
   let note: string | undefined;
+  let wrote = false;
 
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     let fd: number | undefined;
@@ -238,6 +239,7 @@ export function acquireLock(outputPath: string, options: AcquireOptions = {}): L
       // Stalled more than EMPTY_GRACE_MS between creating the lock and writing it (SIGSTOP, a frozen
       // VM), the lock may have been taken over as a dead run's meanwhile: then it is not ours.
       if (holds(lockPath, text)) return makeHandle(lockPath, text, note);
+      wrote = true;
       continue;
     }
 
@@ -248,6 +250,8 @@ export function acquireLock(outputPath: string, options: AcquireOptions = {}): L
       if (errnoCode(err) === 'ENOENT') continue; // released meanwhile
       throw new RunError(`Cannot read lock file ${lockPath}: ${errorMessage(err)}`, 'output');
     }
+    // Our own text, written by this call before a takeover's rename put it back (see holds above).
+    if (wrote && found.raw === text) return makeHandle(lockPath, text, note);
     const refusal = heldBy(lockPath, found.info, found.mtimeMs, found.raw);
     if (refusal !== undefined) throw new RunError(`Cannot write to ${outputPath}: ${refusal}`, 'output');
     note = takeOverNote(lockPath, found.info, found.mtimeMs);
