@@ -239,10 +239,11 @@ export class AdaptiveRate {
     if (!this.deaf && sentLately >= SLOW_READING_MIN && refusedLately >= 2 && refusedLately >= SLOW_SHARE * sentLately) {
       const last = this.slowReading;
       // Refused as often at or under what the last reading read: that reading read high (a window
-      // longer than the seconds read, a run's first seconds), or the 429s do not follow the pace (a flaky proxy's, 30 % of
-      // requests: a reading each few requests sank the pace to its floor, 100 prompts at -c 1 in 9
-      // minutes where 21 s before). Once, read again; twice in a row, the readings were the 429s'
-      // own: taken back, and no more such readings (stray 429s from here on, as before them).
+      // longer than the seconds read, a run's first seconds), or the 429s do not follow the pace (a
+      // flaky proxy's, 30 % of requests: a reading each few requests sank the pace to its floor,
+      // 100 prompts at -c 1 in 9 minutes where 21 s before). Once, read again; twice in a row, the
+      // readings were the 429s' own: taken back, and no more such readings (stray 429s from here
+      // on, as before them).
       const under = last !== undefined && paced <= last.limit;
       if (under && last.strikes > 0) {
         this.deaf = true;
