@@ -486,7 +486,8 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
     // end), the run's plan stands alone (see BatchJob.replaced).
     target.pending?.onReplace(() => job.replaced());
     let outcome: BatchJobOutcome;
-    phase.soFar = () => batchSummarySoFar(config, { stats, tally, modelTally, prices, keptOld: keptOld() });
+    const soFarNow = () => batchSummarySoFar(config, { stats, tally, modelTally, prices, keptOld: keptOld() });
+    phase.soFar = soFarNow;
     /**
      * A stop thrown past the run's end (a quota, a rejected key or proxy, a refused batch, a live stop
      * under --finish-live) ends as a live run's stop does: the summary line (`stopped (quota): 2 ok
@@ -494,7 +495,7 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
      */
     const endStopped = async (err: RunError, thrown: unknown): Promise<unknown> => {
       progress.close();
-      const soFar = batchSummarySoFar(config, { stats, tally, modelTally, prices, keptOld: keptOld() });
+      const soFar = soFarNow();
       const summary: RunSummary = {
         ...soFar,
         // As --summary-json names it (writeRefusedSummary): `unreachable`, `response_format`… too.

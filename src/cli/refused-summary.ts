@@ -49,7 +49,7 @@ export function writeRefusedSummary(config: CliConfig, err: RunError, phase: Run
   const soFar = phase.sending ? phase.soFar : undefined;
   if (phase.sending && !soFar) return;
   const apiKey = config.provider.kind === 'openai' ? config.provider.apiKey : undefined;
-  const input = config.input.kind === 'file' ? config.input.path : null;
+  const input = inputOf(config);
   writeSummaryQuietly(
     config.summaryJson,
     soFar
@@ -61,8 +61,14 @@ export function writeRefusedSummary(config: CliConfig, err: RunError, phase: Run
 /** `"stopped": "refused"`, every count zero, and why (the key taken out of it). */
 export function refusedSummary(err: RunError, apiKey: string | undefined, input: string | null, model: string | undefined): RefusedSummary {
   const error = createKeyRedactor(apiKey)(err.message);
-  return { ...buildSummary(createStats(), performance.now(), undefined, null, model), input, stopped: 'refused', error, exitCode: err.exitCode };
+  return { ...zeroFigures(model), input, stopped: 'refused', error, exitCode: err.exitCode };
 }
+
+/** A summary's figures before anything was sent: every count zero. */
+const zeroFigures = (model: string | undefined): RunSummary => buildSummary(createStats(), performance.now(), undefined, null, model);
+
+/** The input as a summary names it: the file's path, null for stdin. */
+const inputOf = (config: CliConfig): string | null => (config.input.kind === 'file' ? config.input.path : null);
 
 /** --summary-json while the run sends: replaced by its own at the end, left by a kill -9. */
 export type RunningSummary = Omit<RunSummary, 'stopped'> & { stopped: 'running'; error: null; exitCode: null };
@@ -75,9 +81,7 @@ export type RunningSummary = Omit<RunSummary, 'stopped'> & { stopped: 'running';
  */
 export function markRunning(config: CliConfig): void {
   if (!config.summaryJson || isStreamTarget(config.summaryJson)) return;
-  const input = config.input.kind === 'file' ? config.input.path : null;
-  const zero = buildSummary(createStats(), performance.now(), undefined, null, config.model);
-  writeSummaryQuietly(config.summaryJson, { ...zero, input, stopped: 'running', error: null, exitCode: null });
+  writeSummaryQuietly(config.summaryJson, { ...zeroFigures(config.model), input: inputOf(config), stopped: 'running', error: null, exitCode: null });
 }
 
 /** Writes a refusal's summary; one that cannot be written (the refusal's reason, a full disk) adds nothing to the refusal's own line. */
