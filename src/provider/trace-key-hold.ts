@@ -86,9 +86,9 @@ export class KeyHold {
     // its part of that line goes now, or the next line's text, joined to it alone, finds no key
     // there and writes `qr` out with it.
     const first = this.held[0];
-    if (first?.line !== undefined && first.piece && spans.some(([from, to]) => from < start + first.piece!.text.length && to > start)) {
-      const end = start + first.piece.text.length;
-      const cut = spans.filter(([from, to]) => from < end && to > start);
+    const end = first?.piece ? start + first.piece.text.length : start;
+    const cut = spans.filter(([from, to]) => from < end && to > start);
+    if (first?.line !== undefined && first.piece && cut.length > 0) {
       const rest = withoutSpans(text, start, end, cut);
       first.line = rewritten(first.line, first.piece, text, start, end, cut);
       first.piece = { field: first.piece.field, raw: JSON.stringify(rest).slice(1, -1), text: rest };

@@ -91,7 +91,7 @@ export class AdaptiveRate {
    * The last slow reading: the limit it read; the learned limit and pace before the first of the
    * readings it follows on, and whether it was taken under one (see noteRateLimited).
    */
-  private slowReading: { limit: number; learnedBefore: number | undefined; paceBefore: number; strikes: number } | undefined;
+  private slowReading: { limit: number; learnedBefore: number | undefined; paceBefore: number; under: boolean } | undefined;
   /** 429s came as often under a slow reading as over it: they do not follow the pace, and teach nothing slow. */
   private deaf = false;
   /** Sends from this time on count for a slow reading: earlier ones' 429s were read already. */
@@ -245,7 +245,7 @@ export class AdaptiveRate {
       // readings were the 429s' own: taken back, and no more such readings (stray 429s from here
       // on, as before them).
       const under = last !== undefined && paced <= last.limit;
-      if (under && last.strikes > 0) {
+      if (under && last.under) {
         this.deaf = true;
         this.slowReading = undefined;
         this.learnedLimit = last.learnedBefore;
@@ -264,7 +264,7 @@ export class AdaptiveRate {
       this.episodeLearned = true;
       const before = under ? last : { learnedBefore: this.learnedLimit, paceBefore: paced };
       this.learnedLimit = Math.max(this.o.floor, Math.min(paced, accepted));
-      this.slowReading = { limit: this.learnedLimit, learnedBefore: before.learnedBefore, paceBefore: before.paceBefore, strikes: under ? 1 : 0 };
+      this.slowReading = { limit: this.learnedLimit, learnedBefore: before.learnedBefore, paceBefore: before.paceBefore, under };
       this.current = Math.max(this.o.floor, this.learnedLimit * this.o.decrease);
       return 'learned';
     }
