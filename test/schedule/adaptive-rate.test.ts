@@ -199,7 +199,8 @@ describe('AdaptiveRate at a slow limit (no burst of 429s in any second)', () => 
     const seconds = simulate(rate, 180_000, { limit, windowMs }).slice(20);
     const sent = seconds.reduce((n, s) => n + s.sent, 0);
     const refused = seconds.reduce((n, s) => n + s.refused, 0);
-    expect(refused / sent).toBeLessThan(0.1);
+    // A probe up after each QUIET_SENDS quiet requests, refused at a limit it passes: 1 in 11 (9 %).
+    expect(refused / sent).toBeLessThan(0.12);
     expect((sent - refused) / seconds.length).toBeGreaterThan((0.75 * limit * 1000) / windowMs);
   });
 
@@ -288,11 +289,25 @@ describe('AdaptiveRate after stray 429s at its ceiling', () => {
     expect(seen).toEqual(seen.map(() => 150));
   });
 
-  it('without a ceiling or a limit, a stray 429 teaches nothing: the pace climbs back 25 % a second', () => {
-    const rate = new AdaptiveRate({ initial: 100, ceiling: Number.POSITIVE_INFINITY });
+  it('without a ceiling or a limit, a stray 429 teaches nothing: slow start goes on from 10 % less', () => {
+    // The start is a guess (4 a second a slot): a 429 on a run's first request at -c 1 left the
+    // pace at 3.6 a second, climbing 25 % a second, where the server took 20.
+    const rate = new AdaptiveRate({ initial: 4, ceiling: Number.POSITIVE_INFINITY });
     rate.rate(0);
-    expect(rate.noteRateLimited(990, 1000)).toBe('cut');
+    expect(rate.noteRateLimited(0, 10)).toBe('cut');
+    expect(rate.rate(10)).toBeCloseTo(3.6, 5);
+    for (const t of [60, 110, 160]) {
+      rate.noteHeld();
+      rate.rate(t);
+    }
+    expect(rate.rate(160)).toBeCloseTo(3.6 * 8, 5);
+  });
+
+  it('under a ceiling (--rpm), with no limit read, stray 429s cut 10 % each and the pace climbs back 25 % a second', () => {
+    const rate = new AdaptiveRate({ initial: 4, ceiling: 100 });
+    rate.rate(0);
+    for (const t of [1000, 2100, 3200]) expect(rate.noteRateLimited(t - 10, t)).toBe('cut');
     rate.noteHeld();
-    expect(rate.rate(2000)).toBeCloseTo(100 * 0.9 * 1.25, 5);
+    expect(rate.rate(4200)).toBeCloseTo(100 * 0.9 ** 3 * 1.25, 5);
   });
 });

@@ -342,7 +342,10 @@ describe('RateGovernor first wave (no cap given)', () => {
     governor.onRateLimited({ sentAt: first[0]!, retryAfter: { ms: 10, precise: true } });
     const rest = await grantTimes(governor, clock, 3, 5_000);
     expect(rest).toHaveLength(3);
-    expect(rest[2]! - rest[1]!).toBeGreaterThanOrEqual(99); // back at (or below) the slow-start pace
+    // Back at the slow-start pace (9 a second after the cut, doubling while held: 36 by the end of
+    // the pause), not the wave's 5 ms.
+    expect(rest[0]! - first[2]!).toBeGreaterThanOrEqual(100);
+    for (let i = 1; i < rest.length; i++) expect(rest[i]! - rest[i - 1]!).toBeGreaterThanOrEqual(20);
   });
 });
 
@@ -412,6 +415,35 @@ describe('RateGovernor with stray 429s (no real limit)', () => {
     expect(refused).toBeGreaterThan(10);
     expect(finishedAt).toBeLessThan(8_000);
     expect(governor.state().rate).toBeGreaterThan(32 * 4 * 0.5);
+  });
+
+  it("a 429 on a run's first request at -c 1 does not hold the pace near its starting guess", async () => {
+    // 40 prompts, one worker, 50 ms latency: ~2.5 s unlimited. The first attempt gets a 429 with
+    // retry-after-ms 200. Slow start ended there: from 3.6 a second, climbing 25 % a second, the 40
+    // took 6.0 s.
+    const clock = new FakeClock();
+    const governor = new RateGovernor({ clock, initialRate: 4, firstWave: 1 });
+    const random = seededRandom(9);
+    let finishedAt = 0;
+    const worker = async () => {
+      for (let prompt = 0; prompt < 40; prompt++) {
+        for (let attempt = 1; ; attempt++) {
+          const sentAt = await governor.acquire(0);
+          if (prompt === 0 && attempt === 1) {
+            governor.onRateLimited({ sentAt, retryAfter: { ms: 200, precise: true } });
+            await clock.sleep(backoffDelay(attempt, 200, { random }));
+            continue;
+          }
+          await clock.sleep(50);
+          finishedAt = clock.now();
+          break;
+        }
+      }
+    };
+    const done = worker();
+    await clock.advance(60_000);
+    await done;
+    expect(finishedAt).toBeLessThan(3_000);
   });
 });
 
