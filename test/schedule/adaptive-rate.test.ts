@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { AdaptiveRate } from '../../src/schedule/adaptive-rate.js';
 import { TimeWindow } from '../../src/schedule/time-window.js';
+import { seededRandom } from '../helpers/seeded-random.js';
 
 /**
  * Drives an AdaptiveRate against a server accepting `limit` requests in any sliding second. `sendTimes`
@@ -213,6 +214,16 @@ describe('AdaptiveRate at a slow limit (no burst of 429s in any second)', () => 
     const seconds = simulate(rate, 120_000, { refuses: () => random() < 0.3 }).slice(60);
     const sent = seconds.reduce((n, s) => n + s.sent, 0) / seconds.length;
     expect(sent).toBeGreaterThan(1.5); // about 2, as stray 429s have it (each cuts 10 %)
+  });
+
+  it('a flaky proxy refusing 30 % at any pace, no ceiling: the readings of its bursts are taken back', () => {
+    // From 17 requests a second on, 30 % refused gives 5 refusals a second, a burst: each read a
+    // limit 30 % under the pace, and the pace sank to ~4 a second (1,000 prompts at -c 16: 7.5 min).
+    const random = seededRandom(11);
+    const rate = new AdaptiveRate({ initial: 64, ceiling: Number.POSITIVE_INFINITY });
+    const seconds = simulate(rate, 60_000, { refuses: () => random() < 0.3 }).slice(30);
+    const sent = seconds.reduce((n, s) => n + s.sent, 0) / seconds.length;
+    expect(sent).toBeGreaterThan(200);
   });
 
   it("charges again only the last second's requests the server did not refuse", () => {
