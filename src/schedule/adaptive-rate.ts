@@ -35,9 +35,9 @@ export interface AdaptiveRateOptions {
   /** The probe's largest step a second: at most doubling, as slow start does. @default 1 */
   maxProbe?: number;
   /**
-   * Slow start doubles the rate this often while requests wait on it. Short: the first 429 ends
-   * slow start anyway, and a slow doubling only holds back the second round of requests of a run
-   * that its concurrency, not a rate limit, bounds. @default 50
+   * Slow start doubles the rate this often while requests wait on it. Short: a limit's burst of
+   * 429s ends slow start anyway, and a slow doubling only holds back the second round of requests
+   * of a run that its concurrency, not a rate limit, bounds. @default 50
    */
   slowStartMs?: number;
   /** @default 1000 */
@@ -70,13 +70,6 @@ const QUIET_SENDS = 10;
  */
 const SLOW_SHARE = 0.25;
 
-/**
- * Once 429s are found not to follow the pace (see `deaf`), the share of a second's requests refused
- * that reads as a burst, a limit's: a flaky proxy's 30 % gave 5 refusals a second at 17 requests a
- * second, and each such burst read a limit 30 % under the pace.
- */
-const DEAF_BURST_SHARE = 0.6;
-
 /** Requests a slow reading counts at least (see SLOW_SHARE), and the sends kept for it however old. */
 const SLOW_READING_MIN = 4;
 const SLOW_READING_SENDS = 16;
@@ -98,16 +91,11 @@ export class AdaptiveRate {
   /** When the last 429 came, of any episode: 429s within a holdoff, or too few for a cut, are 429s too. */
   private lastRefusedAt = Number.NEGATIVE_INFINITY;
   /**
-   * The last reading, a burst's or a slow one: the limit it read; the learned limit and pace before
-   * the first of the readings it follows on, and whether it was taken under one (see read).
+   * The last slow reading: the limit it read; the learned limit and pace before the first of the
+   * readings it follows on, and whether it was taken under one (see noteRateLimited).
    */
-  private reading: { limit: number; learnedBefore: number | undefined; paceBefore: number; under: boolean } | undefined;
-  /**
-   * 429s came as often under a reading as over it: they do not follow the pace (a flaky proxy's, an
-   * upstream's). From then on they teach no slow reading and no steady limit, a burst is read only
-   * when most requests of its second were refused, and a stray one pauses nobody but its own
-   * request (see refusalsAreNoise).
-   */
+  private slowReading: { limit: number; learnedBefore: number | undefined; paceBefore: number; under: boolean } | undefined;
+  /** 429s came as often under a slow reading as over it: they do not follow the pace, and teach nothing slow. */
   private deaf = false;
   /** Sends from this time on count for a slow reading: earlier ones' 429s were read already. */
   private readingSince = Number.NEGATIVE_INFINITY;
@@ -223,7 +211,7 @@ export class AdaptiveRate {
     const sent = this.sent.countBetween(now - 1000, Number.POSITIVE_INFINITY);
     const refused = this.refusedBetween(now - 1000, Number.POSITIVE_INFINITY);
     const lastSecond = sent - refused;
-    const saturated = refused >= 5 && refused >= (this.deaf ? DEAF_BURST_SHARE : 0.2) * sent;
+    const saturated = refused >= 5 && refused >= 0.2 * sent;
     const paced = Math.min(this.current, this.ceilingRate);
     // Only a refusal of a recent request marks where the burst began: a slow 429 for a request
     // sent long before would date it back to seconds the server accepted.
@@ -231,7 +219,8 @@ export class AdaptiveRate {
     if (now - this.lastCut < this.o.holdOffMs || sentAt < this.lastCut) {
       if (recent) this.firstRefusedAt = Math.min(this.firstRefusedAt, sentAt);
       if (!saturated || this.episodeLearned) return 'none';
-      return this.learn(paced, lastSecond) ? 'learned' : 'cut';
+      this.learn(paced, lastSecond);
+      return 'learned';
     }
     this.episodeLearned = false;
     this.firstRefusedAt = recent ? sentAt : Number.POSITIVE_INFINITY;
@@ -239,7 +228,10 @@ export class AdaptiveRate {
     this.lastCut = now;
     this.lastChange = now;
     this.cuts++;
-    if (saturated) return this.learn(paced, lastSecond) ? 'learned' : 'cut';
+    if (saturated) {
+      this.learn(paced, lastSecond);
+      return 'learned';
+    }
     // Too few 429s a second for a burst, but a steady share of the requests (see SLOW_SHARE): the
     // limit is what the server accepted over those requests' time. It may read low (at 1.27 a second
     // against 1 in any second, every other request was refused: 0.64 accepted); the probe recovers.
@@ -247,6 +239,21 @@ export class AdaptiveRate {
     const sentLately = this.sent.countBetween(from - 1, Number.POSITIVE_INFINITY);
     const refusedLately = this.refusedBetween(from - 1, Number.POSITIVE_INFINITY);
     if (!this.deaf && sentLately >= SLOW_READING_MIN && refusedLately >= 2 && refusedLately >= SLOW_SHARE * sentLately) {
+      const last = this.slowReading;
+      // Refused as often at or under what the last reading read: that reading read high (a window
+      // longer than the seconds read, a run's first seconds), or the 429s do not follow the pace (a
+      // flaky proxy's, 30 % of requests: a reading each few requests sank the pace to its floor,
+      // 100 prompts at -c 1 in 9 minutes where 21 s before). Once, read again; twice in a row, the
+      // readings were the 429s' own: taken back, and no more such readings (stray 429s from here
+      // on, as before them).
+      const under = last !== undefined && paced <= last.limit;
+      if (under && last.under) {
+        this.deaf = true;
+        this.slowReading = undefined;
+        this.learnedLimit = last.learnedBefore;
+        this.current = Math.max(this.o.floor, last.paceBefore * this.o.decrease);
+        return 'cut';
+      }
       // Over the time they were sent in, from one send's interval before the first of them: a run's
       // first reading spread over the seconds before it began read 0.65 a second against 1 (--rpm
       // 120); one spread over a pause before them (a reading's own hold, a retry-after) read 0.25
@@ -255,9 +262,13 @@ export class AdaptiveRate {
       const first = this.sent.since(from - 1)[0] ?? from;
       const start = Math.max(from, first - (now - first) / Math.max(1, sentLately - 1));
       const accepted = ((sentLately - refusedLately) * 1000) / Math.max(1000, now - start);
-      if (!this.read(paced, accepted)) return 'cut';
       this.readingSince = now + this.o.holdOffMs;
       this.episodeLearned = true;
+      const before = under ? last : { learnedBefore: this.learnedLimit, paceBefore: paced };
+      this.learnedLimit = Math.max(this.o.floor, Math.min(paced, accepted));
+      this.slowStart = false;
+      this.slowReading = { limit: this.learnedLimit, learnedBefore: before.learnedBefore, paceBefore: before.paceBefore, under };
+      this.current = Math.max(this.o.floor, this.learnedLimit * this.o.decrease);
       return 'learned';
     }
     // Settled at a pace the run was held to (--rpm, an announced limit) or had learned, and refused
@@ -269,7 +280,7 @@ export class AdaptiveRate {
     // them, and at each one the limit sank 3 %. One while the pace is still climbing back after a
     // cut says nothing new (the burst that follows may be another job's).
     const steady = this.refusedBetween(now - this.historyMs, Number.POSITIVE_INFINITY);
-    const settled = !this.deaf && paced >= (this.learnedLimit ?? this.ceilingRate) * this.o.target;
+    const settled = paced >= (this.learnedLimit ?? this.ceilingRate) * this.o.target;
     if (settled && steady >= Math.max(3, STEADY_SHARE * this.sent.countBetween(now - this.historyMs, Number.POSITIVE_INFINITY))) {
       this.learnedLimit = Math.min(this.learnedLimit ?? paced, paced);
     }
@@ -285,7 +296,7 @@ export class AdaptiveRate {
    * a recent refused request to date the burst from, the reading is the last second's sends less its
    * refusals, as a sliding-window server counts them.
    */
-  private learn(paced: number, lastSecond: number): boolean {
+  private learn(paced: number, lastSecond: number): void {
     // The episode's 429s, its holdoff's among them, are read: a slow reading counts from after them.
     this.readingSince = this.lastCut + this.o.holdOffMs;
     const s1 = this.firstRefusedAt;
@@ -298,43 +309,11 @@ export class AdaptiveRate {
       // retry-after; then the pace starts again as it began, or at a limit learned before.
       this.current = this.learnedLimit === undefined ? Math.min(paced, this.initial) : this.learnedLimit * this.o.decrease;
       this.slowStart = this.learnedLimit === undefined;
-      return true;
+      return;
     }
-    return this.read(paced, accepted);
-  }
-
-  /**
-   * Takes `accepted` (req/s) as the limit, read at pace `paced`; or, refused again at or under the
-   * last reading's limit for the second time in a row, takes the readings back and returns false.
-   * Once under may be a reading that read high (a window longer than the second read, a token
-   * bucket's burst, a run's first seconds): read again. Twice, the 429s do not follow the pace: a
-   * flaky proxy refusing 30 % at any pace read a limit each few requests and sank the pace to its
-   * floor (100 prompts at -c 1 in 9 minutes where 21 s before; 1,000 at -c 16 in 7.5 minutes where
-   * 5 s without the 429s).
-   */
-  private read(paced: number, accepted: number): boolean {
-    const last = this.reading;
-    // Once deaf, only a burst that refused most of its second is read (DEAF_BURST_SHARE): a limit's.
-    const under = !this.deaf && last !== undefined && paced <= last.limit;
-    if (under && last.under) {
-      this.deaf = true;
-      this.reading = undefined;
-      this.learnedLimit = last.learnedBefore;
-      this.slowStart = false;
-      this.current = Math.max(this.o.floor, last.paceBefore * this.o.decrease);
-      return false;
-    }
-    const before = under ? last : { learnedBefore: this.learnedLimit, paceBefore: paced };
-    this.learnedLimit = Math.max(this.o.floor, Math.min(paced, accepted));
+    this.learnedLimit = Math.min(paced, accepted);
     this.slowStart = false;
-    this.reading = { limit: this.learnedLimit, learnedBefore: before.learnedBefore, paceBefore: before.paceBefore, under };
     this.current = Math.max(this.o.floor, this.learnedLimit * this.o.decrease);
-    return true;
-  }
-
-  /** Whether 429s were found not to follow the pace (see `deaf`): a stray one then pauses nobody else. */
-  get refusalsAreNoise(): boolean {
-    return this.deaf;
   }
 
   /** Refusals of requests sent in the open interval (from, to). */

@@ -363,13 +363,10 @@ export class RateGovernor {
     const verdict = this.adaptive.noteRateLimited(info.sentAt, now);
     // A burst of 429s means the server's window is full: everyone waits the server's retry-after,
     // or more requests would only collect 429s. A stray 429 only pauses everyone when the wait is
-    // precise (retry-after-ms) or long (a quota window), not for a rounded-up `retry-after: 1`;
-    // once 429s are found not to follow the pace, a precise one neither: a flaky proxy refusing 10 %
-    // with `retry-after-ms: 200` held 16 slots to a wave each 250 ms (1,000 prompts of 50 ms: 12.7 s).
+    // precise (retry-after-ms) or long (a quota window), not for a rounded-up `retry-after: 1`.
     // A used-up limit (remaining 0) pauses everyone for the 429's own wait when it gives one.
     const wait = info.retryAfter;
-    const stray = (wait?.precise === true && !this.adaptive.refusalsAreNoise) || (wait?.ms ?? 0) >= this.coarsePauseMs;
-    if (wait && !pastLongestWait(wait.ms) && (usedUpMs !== undefined || verdict === 'learned' || stray)) {
+    if (wait && !pastLongestWait(wait.ms) && (usedUpMs !== undefined || verdict === 'learned' || wait.precise || wait.ms >= this.coarsePauseMs)) {
       this.pauseUntil(now + wait.ms);
     } else if (!wait && usedUpMs !== undefined) {
       this.pauseUntil(now + usedUpMs);
