@@ -188,6 +188,25 @@ describe('RateGovernor pacing', () => {
     },
   );
 
+  it('a stray 429 with a precise retry-after pauses everyone once a second: later ones wait alone', async () => {
+    // A proxy refusing 10 % at random with retry-after-ms 200: each 429 paused all 16 slots, and
+    // 1,000 prompts of 50 ms took 12.8 s (5.1 s now).
+    const clock = new FakeClock();
+    const governor = new RateGovernor({ rpm: 60_000, clock });
+    const first = await governor.acquire(0);
+    governor.onRateLimited({ sentAt: first, retryAfter: { ms: 200, precise: true } });
+    expect(governor.state().pausedForMs).toBe(200);
+    await clock.advance(300);
+    const second = await governor.acquire(0);
+    governor.onRateLimited({ sentAt: second, retryAfter: { ms: 200, precise: true } });
+    expect(governor.state().pausedForMs).toBe(0);
+    // A second later, the next one pauses everyone again.
+    await clock.advance(1000);
+    const third = await governor.acquire(0);
+    governor.onRateLimited({ sentAt: third, retryAfter: { ms: 200, precise: true } });
+    expect(governor.state().pausedForMs).toBe(200);
+  });
+
   it.each([
     [5000, 5000],
     [60_000, 60_000],
