@@ -541,7 +541,7 @@ export const SCENARIOS: readonly Scenario[] = [
 ];
 
 /** Run only when named: the hot ones take 10+ minutes (`npm run bench -- hot`); adaptive-flaky measures a known weakness. */
-export const OPT_IN: ReadonlySet<string> = new Set([...HOT_SCENARIOS.map((s) => s.name), 'adaptive-flaky']);
+export const OPT_IN: ReadonlySet<string> = new Set([...HOT_SCENARIOS.map((s) => s.name), adaptiveFlaky.name]);
 
 /** Names a user may pass: each scenario's, plus `adaptive` (the adaptive-* runs), `rate` (those and rate-bound) and `hot`. */
 export const GROUPS: Record<string, readonly string[]> = {

@@ -265,10 +265,8 @@ export class AdaptiveRate {
       this.readingSince = now + this.o.holdOffMs;
       this.episodeLearned = true;
       const before = under ? last : { learnedBefore: this.learnedLimit, paceBefore: paced };
-      this.learnedLimit = Math.max(this.o.floor, Math.min(paced, accepted));
-      this.slowStart = false;
-      this.slowReading = { limit: this.learnedLimit, learnedBefore: before.learnedBefore, paceBefore: before.paceBefore, under };
-      this.current = Math.max(this.o.floor, this.learnedLimit * this.o.decrease);
+      const limit = this.takeLimit(Math.max(this.o.floor, Math.min(paced, accepted)));
+      this.slowReading = { limit, learnedBefore: before.learnedBefore, paceBefore: before.paceBefore, under };
       return 'learned';
     }
     // Settled at a pace the run was held to (--rpm, an announced limit) or had learned, and refused
@@ -311,9 +309,15 @@ export class AdaptiveRate {
       this.slowStart = this.learnedLimit === undefined;
       return;
     }
-    this.learnedLimit = Math.min(paced, accepted);
+    this.takeLimit(Math.min(paced, accepted));
+  }
+
+  /** A limit read, a burst's or a slow one: slow start ends, and the pace drops under it. Returns it. */
+  private takeLimit(limit: number): number {
+    this.learnedLimit = limit;
     this.slowStart = false;
-    this.current = Math.max(this.o.floor, this.learnedLimit * this.o.decrease);
+    this.current = Math.max(this.o.floor, limit * this.o.decrease);
+    return limit;
   }
 
   /** Refusals of requests sent in the open interval (from, to). */

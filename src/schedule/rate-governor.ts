@@ -368,8 +368,11 @@ export class RateGovernor {
     // `retry-after-ms: 200` held 16 slots to a wave each 250 ms (1,000 prompts of 50 ms: 12.8 s).
     // A used-up limit (remaining 0) pauses everyone for the 429's own wait when it gives one.
     const wait = info.retryAfter;
-    const everyone = verdict === 'learned' || (wait?.precise === true && verdict === 'cut') || (wait?.ms ?? 0) >= this.coarsePauseMs;
-    if (wait && !pastLongestWait(wait.ms) && (usedUpMs !== undefined || everyone)) {
+    if (
+      wait &&
+      !pastLongestWait(wait.ms) &&
+      (usedUpMs !== undefined || verdict === 'learned' || (wait.precise && verdict === 'cut') || wait.ms >= this.coarsePauseMs)
+    ) {
       this.pauseUntil(now + wait.ms);
     } else if (!wait && usedUpMs !== undefined) {
       this.pauseUntil(now + usedUpMs);

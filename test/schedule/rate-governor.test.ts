@@ -401,6 +401,42 @@ describe('RateGovernor adaptation (no cap given)', () => {
   });
 });
 
+/**
+ * `workers` workers take `prompts` prompts in turn, each answered 50 ms after the governor lets it
+ * out; the attempts `refuse` picks get a 429 with retry-after-ms 200 and are retried after the
+ * engine's backoff (drawn from `random`). Returns when the last answer came and how many were refused.
+ */
+async function strayRun(
+  governor: RateGovernor,
+  clock: FakeClock,
+  o: { workers: number; prompts: number; random: () => number; refuse: (prompt: number, attempt: number) => boolean },
+): Promise<{ finishedAt: number; refused: number }> {
+  let next = 0;
+  let finishedAt = 0;
+  let refused = 0;
+  const worker = async () => {
+    while (next < o.prompts) {
+      const prompt = next++;
+      for (let attempt = 1; ; attempt++) {
+        const sentAt = await governor.acquire(0);
+        if (o.refuse(prompt, attempt)) {
+          refused++;
+          governor.onRateLimited({ sentAt, retryAfter: { ms: 200, precise: true } });
+          await clock.sleep(backoffDelay(attempt, 200, { random: o.random }));
+          continue;
+        }
+        await clock.sleep(50);
+        finishedAt = Math.max(finishedAt, clock.now());
+        break;
+      }
+    }
+  };
+  const workers = Array.from({ length: o.workers }, worker);
+  await clock.advance(60_000);
+  await Promise.all(workers);
+  return { finishedAt, refused };
+}
+
 describe('RateGovernor with stray 429s (no real limit)', () => {
   it('does not let isolated 429s collapse the pace', async () => {
     // 500 prompts, 32 workers, 50 ms latency: unlimited, the run takes ~0.8 s. 4 % of requests get a
@@ -408,29 +444,12 @@ describe('RateGovernor with stray 429s (no real limit)', () => {
     const clock = new FakeClock();
     const governor = new RateGovernor({ clock, initialRate: 4 * 32, firstWave: 32 });
     const random = seededRandom(9);
-    let left = 500;
-    let finishedAt = 0;
-    let refused = 0;
-    const worker = async () => {
-      while (left > 0) {
-        left--;
-        for (let attempt = 1; ; attempt++) {
-          const sentAt = await governor.acquire(0);
-          if (attempt === 1 && random() < 0.04) {
-            refused++;
-            governor.onRateLimited({ sentAt, retryAfter: { ms: 200, precise: true } });
-            await clock.sleep(backoffDelay(attempt, 200, { random }));
-            continue;
-          }
-          await clock.sleep(50);
-          finishedAt = Math.max(finishedAt, clock.now());
-          break;
-        }
-      }
-    };
-    const workers = Array.from({ length: 32 }, worker);
-    await clock.advance(60_000);
-    await Promise.all(workers);
+    const { finishedAt, refused } = await strayRun(governor, clock, {
+      workers: 32,
+      prompts: 500,
+      random,
+      refuse: (_, attempt) => attempt === 1 && random() < 0.04,
+    });
     expect(refused).toBeGreaterThan(10);
     expect(finishedAt).toBeLessThan(8_000);
     expect(governor.state().rate).toBeGreaterThan(32 * 4 * 0.5);
@@ -443,25 +462,7 @@ describe('RateGovernor with stray 429s (no real limit)', () => {
     const clock = new FakeClock();
     const governor = new RateGovernor({ clock, initialRate: 4, firstWave: 1 });
     const random = seededRandom(9);
-    let finishedAt = 0;
-    const worker = async () => {
-      for (let prompt = 0; prompt < 40; prompt++) {
-        for (let attempt = 1; ; attempt++) {
-          const sentAt = await governor.acquire(0);
-          if (prompt === 0 && attempt === 1) {
-            governor.onRateLimited({ sentAt, retryAfter: { ms: 200, precise: true } });
-            await clock.sleep(backoffDelay(attempt, 200, { random }));
-            continue;
-          }
-          await clock.sleep(50);
-          finishedAt = clock.now();
-          break;
-        }
-      }
-    };
-    const done = worker();
-    await clock.advance(60_000);
-    await done;
+    const { finishedAt } = await strayRun(governor, clock, { workers: 1, prompts: 40, random, refuse: (prompt, attempt) => prompt === 0 && attempt === 1 });
     expect(finishedAt).toBeLessThan(3_000);
   });
 });
