@@ -8,6 +8,8 @@ export const ExitCode = {
   unreachable: 4,
   /** The input held no prompts (an empty file or stdin, a CSV with only a header): nothing was sent. */
   noPrompts: 5,
+  /** An error no code path expected (a bug): its stack on stderr; once sending, the rows so far kept. 70 is sysexits' EX_SOFTWARE. */
+  internal: 70,
   interrupted: 130,
   /** The reader of stdout went away (`… | head -1`): the status of a program killed by SIGPIPE. */
   outputClosed: 141,

@@ -1,11 +1,36 @@
 import { createRedactor } from '../redact.js';
 
 /**
+ * An error no code path expected that ended a run once it had begun sending. The rows written so
+ * far stay, and `--resume` sends the rest: the line says so, as every other stop's does, rather
+ * than leave a cron log with a stack and no way on.
+ */
+export class StoppedByBug extends Error {
+  constructor(
+    readonly bug: unknown,
+    readonly resumeHint: string | null,
+  ) {
+    super('internal error', { cause: bug });
+    this.name = 'StoppedByBug';
+  }
+}
+
+/**
  * The line for an error no code path expected: its stack, for a bug report, but with the API key
  * taken out, as every other message has it (an error's message may quote a request or a header).
  */
 export function internalErrorLine(err: unknown, env: Readonly<Record<string, string | undefined>>): string {
   const key = env['OPENAI_API_KEY'];
   const redact = createRedactor([key?.trim(), key]);
-  return `llm-batch: internal error: ${redact(err instanceof Error ? (err.stack ?? err.message) : String(err))}\n`;
+  const bug = err instanceof StoppedByBug ? err.bug : err;
+  const line = `llm-batch: internal error: ${redact(bug instanceof Error ? (bug.stack ?? bug.message) : String(bug))}\n`;
+  if (!(err instanceof StoppedByBug)) return line;
+  const next = err.resumeHint === null ? '' : `; to send the rest, run: ${err.resumeHint}`;
+  return `${line}llm-batch: stopped by the error above (please report it); the rows written so far are kept${next}\n`;
+}
+
+/** The error's first line, as --summary-json's `error` gives it: its name and message, the key taken out. */
+export function internalErrorMessage(bug: unknown, redact: (text: string) => string): string {
+  const text = bug instanceof Error ? `${bug.name}: ${bug.message}` : String(bug);
+  return `internal error: ${redact(text.split('\n')[0] ?? '')}`;
 }

@@ -152,7 +152,7 @@ async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
 function unexpectedError(err: unknown, io: CliIo): number {
   const line = tooFewFilesLine(err);
   io.stderr.write(line ?? internalErrorLine(err, io.env));
-  return line ? ExitCode.usage : ExitCode.someFailed;
+  return line ? ExitCode.usage : ExitCode.internal;
 }
 
 /** The run's settings; a refusal of them replaces an earlier --summary-json, as later refusals do. */

@@ -1,6 +1,7 @@
 import { writeWholeFile } from '../util/own-fd.js';
 import { createStats } from '../engine/stats.js';
-import { isNamedStop, type NamedStop, type RunError } from '../errors.js';
+import { ExitCode, isNamedStop, type NamedStop, type RunError } from '../errors.js';
+import { internalErrorMessage } from './internal-error.js';
 import { buildSummary, type RunSummary } from '../ui/summary.js';
 import type { CliConfig } from './config.js';
 import { createKeyRedactor } from '../redact.js';
@@ -22,9 +23,9 @@ export type RefusedSummary = Omit<RunSummary, 'stopped'> & { stopped: 'refused';
 /**
  * Why a run-level error stopped a run once it could send: as a live run's stop says it where one
  * exists (`auth`, `proxy`, `quota`, `unreachable`, `response_format`), else `error` (a batch the server
- * refused, a 404…).
+ * refused, a 404…); `internal_error` for an error no code path expected (a bug).
  */
-export type ErrorStop = NamedStop | 'error';
+export type ErrorStop = NamedStop | 'error' | 'internal_error';
 
 /** --summary-json of a run a run-level error stopped once it could send: the figures so far, and why. */
 export type ErrorSummary = Omit<RunSummary, 'stopped'> & { stopped: ErrorStop; error: string; exitCode: number; pendingBatches?: number };
@@ -56,6 +57,19 @@ export function writeRefusedSummary(config: CliConfig, err: RunError, phase: Run
       ? { ...soFar(), input, stopped: errorStop(err), error: createKeyRedactor(apiKey)(err.message), exitCode: err.exitCode }
       : refusedSummary(err, apiKey, input, config.model),
   );
+}
+
+/**
+ * Replaces the `"running"` --summary-json when an error no code path expected (a bug) ends a run once
+ * it could send: the figures so far, as a run-level error's, `"stopped": "internal_error"` and exit
+ * 70, not the placeholder of a run still going. Only when the summary so far can be made: a bug in
+ * making it leaves the placeholder, and the error's own line says what happened.
+ */
+export function writeInternalErrorSummary(config: CliConfig, bug: unknown, soFar: ReturnType<SummarySoFar>): void {
+  if (!config.summaryJson) return;
+  const apiKey = config.provider.kind === 'openai' ? config.provider.apiKey : undefined;
+  const error = internalErrorMessage(bug, createKeyRedactor(apiKey));
+  writeSummaryQuietly(config.summaryJson, { ...soFar, input: inputOf(config), stopped: 'internal_error', error, exitCode: ExitCode.internal });
 }
 
 /** `"stopped": "refused"`, every count zero, and why (the key taken out of it). */

@@ -11,7 +11,9 @@ import { refuseLiveOverPendingBatches } from './pending-batches.js';
 import { ignoreLateSignal, listenForStop } from './stop-signals.js';
 import { runCompact } from './compact-command.js';
 import { runDryRun } from './dry-run.js';
-import { writeRefusedSummary, type RunPhase } from './refused-summary.js';
+import { writeInternalErrorSummary, writeRefusedSummary, type RunPhase, type SummarySoFar } from './refused-summary.js';
+import { StoppedByBug } from './internal-error.js';
+import { errnoCode } from '../util/error-message.js';
 import { checkReportTarget } from '../report/report-target.js';
 import { providerSettings, createStats, displaysBeforeSending, openRunInput, openOutputTarget } from './run-openers.js';
 import { createReporter, sendRows, type SendHeld } from './send-rows.js';
@@ -26,9 +28,29 @@ export async function runCommand(config: CliConfig, io: CliIo): Promise<number> 
     if (config.batchApi) return await (await import('./batch-api-command.js')).runBatchApiCommand(config, config.batchApi, io, phase);
     return await runLive(config, io, phase);
   } catch (err) {
-    if (err instanceof RunError && config.summaryJson) writeRefusedSummary(config, err, phase);
-    throw err;
+    if (err instanceof RunError) {
+      if (config.summaryJson) writeRefusedSummary(config, err, phase);
+      throw err;
+    }
+    throw stoppedByBug(config, err, phase);
   }
+}
+
+/**
+ * An error no code path expected: once the run could send, its --summary-json says so with the
+ * figures so far, and its line ends with the command that sends the rest. A bug in summing up the
+ * run so far leaves the first error to be told; running out of descriptors is no bug (main says it).
+ */
+function stoppedByBug(config: CliConfig, bug: unknown, phase: RunPhase): unknown {
+  if (!phase.sending || !phase.soFar || errnoCode(bug) === 'EMFILE') return bug;
+  let soFar: ReturnType<SummarySoFar>;
+  try {
+    soFar = phase.soFar();
+  } catch {
+    return bug;
+  }
+  writeInternalErrorSummary(config, bug, soFar);
+  return new StoppedByBug(bug, soFar.resumeHint);
 }
 
 /**

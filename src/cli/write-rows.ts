@@ -79,9 +79,10 @@ export async function writeRows(
     // The output failed (a full disk, a closed pipe): stop the engine, in-flight requests included,
     // rather than pay for answers that cannot be written.
     await groups.return(undefined as never).catch(() => {});
+    // Any failure, a bug's too: the summary counts the rows the output holds.
+    onUnwritten?.(group.slice(written));
     const stopped = outputStop(err);
     if (!stopped) throw err;
-    onUnwritten?.(group.slice(written));
     return { outcome: { stopped, message: (err as Error).message }, notFound, redirected };
   } finally {
     inputErrors.end();

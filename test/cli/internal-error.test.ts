@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { internalErrorLine } from '../../src/cli/internal-error.js';
+import { internalErrorLine, internalErrorMessage, StoppedByBug } from '../../src/cli/internal-error.js';
 
 describe('internalErrorLine', () => {
   it('keeps the stack for a bug report but never the API key, even one that does not look like a key', () => {
@@ -12,5 +12,30 @@ describe('internalErrorLine', () => {
 
   it('takes out key-shaped text without a key set, and prints a thrown non-Error as it is', () => {
     expect(internalErrorLine('boom sk-abc123defghijkl', {})).toBe('llm-batch: internal error: boom [redacted]\n');
+  });
+});
+
+describe('internalErrorLine after a run began sending', () => {
+  it('adds a line that the rows so far are kept, with the command that sends the rest when there is one', () => {
+    const bug = new TypeError('x is undefined');
+    const withHint = internalErrorLine(new StoppedByBug(bug, 'llm-batch in.txt -o out.jsonl --resume'), {});
+    expect(withHint).toMatch(/^llm-batch: internal error: TypeError: x is undefined\n {4}at /);
+    expect(
+      withHint.endsWith(
+        '\nllm-batch: stopped by the error above (please report it); the rows written so far are kept; to send the rest, run: llm-batch in.txt -o out.jsonl --resume\n',
+      ),
+    ).toBe(true);
+    // Rows to stdout: no file to resume from.
+    expect(internalErrorLine(new StoppedByBug('boom', null), {})).toBe(
+      'llm-batch: internal error: boom\nllm-batch: stopped by the error above (please report it); the rows written so far are kept\n',
+    );
+  });
+});
+
+describe('internalErrorMessage', () => {
+  it("is the error's first line, named, with the key taken out", () => {
+    const redact = (text: string) => text.replaceAll('k-123', '[redacted]');
+    expect(internalErrorMessage(new RangeError('bad k-123\nmore'), redact)).toBe('internal error: RangeError: bad [redacted]');
+    expect(internalErrorMessage(42, redact)).toBe('internal error: 42');
   });
 });

@@ -1,0 +1,59 @@
+/**
+ * An error no code path expected (a bug) in the middle of a run. It exited 1, which says "some
+ * prompts failed, their rows carry the errors", with a stack and nothing more, and left
+ * --summary-json as the `"running"` placeholder, `exitCode` null, which a cron wrapper reads as a
+ * run still going. Now: exit 70, the stack (no key) and a line that says the rows so far are kept
+ * and gives the command that sends the rest; the summary says `"stopped": "internal_error"` with
+ * the figures so far, its `ok` the rows the output holds. The bug is planted at a known row
+ * (bugOnRow), the run is the BUILT CLI against the in-repo mock server.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { useServerAndCaseDir } from '../helpers/mock-server-hooks.js';
+import { parseJsonl, runCli, SECRET_KEY, writePrompts } from '../helpers/run-cli.js';
+import { bugOnRow } from '../helpers/bug-on-row.js';
+import type { ResultRow } from '../../src/types.js';
+
+const ctx = useServerAndCaseDir('llm-batch-internal-error-');
+
+const prompts = Array.from({ length: 40 }, (_, i) => (i === 24 ? 'PLANTED' : `p${i}`));
+
+describe('a bug mid-run', () => {
+  it.each([[[]], [['--batch-api', '--poll', '0.05']]])(
+    '%j: exit 70, the rows so far kept and counted, the summary says so, --resume sends the rest',
+    async (runFlags) => {
+      const input = writePrompts(ctx.dir, 'in.txt', prompts);
+      const out = path.join(ctx.dir, 'out.jsonl');
+      const summaryJson = path.join(ctx.dir, 'summary.json');
+      const args = [input, '-o', out, '--base-url', ctx.server.url, '-m', 'm', '-c', '1', '--summary-json', summaryJson, ...runFlags];
+
+      const r = await runCli(args, { env: { NODE_OPTIONS: bugOnRow(ctx.dir, 'PLANTED') } });
+      expect(r.code, r.stderr).toBe(70);
+      expect(r.stderr).toMatch(/^llm-batch: internal error: TypeError: planted bug\n {4}at /m);
+      const resume = `llm-batch ${args.join(' ')} --resume`;
+      expect(r.stderr).toContain(
+        `llm-batch: stopped by the error above (please report it); the rows written so far are kept; to send the rest, run: ${resume}\n`,
+      );
+      expect(r.stderr).not.toContain(SECRET_KEY);
+      const kept = parseJsonl<ResultRow>(fs.readFileSync(out, 'utf8'));
+      expect(kept.length).toBeLessThan(prompts.length);
+      expect(kept.every((row) => row.error === null && row.prompt !== 'PLANTED')).toBe(true);
+      const summary = JSON.parse(fs.readFileSync(summaryJson, 'utf8')) as Record<string, unknown>;
+      expect(summary).toMatchObject({
+        stopped: 'internal_error',
+        exitCode: 70,
+        error: 'internal error: TypeError: planted bug',
+        ok: kept.length,
+        failed: 0,
+        resumeHint: resume,
+      });
+
+      const again = await runCli([...args, '--resume']);
+      expect(again.code, again.stderr).toBe(0);
+      const rows = parseJsonl<ResultRow>(fs.readFileSync(out, 'utf8'));
+      expect(rows.map((row) => row.prompt).sort()).toEqual([...prompts].sort());
+      expect(JSON.parse(fs.readFileSync(summaryJson, 'utf8'))).toMatchObject({ stopped: null, exitCode: 0 });
+    },
+  );
+});
