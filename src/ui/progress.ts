@@ -33,12 +33,19 @@ interface Sample {
   tokens: number;
 }
 
+/** A wait every request sits out from this long on is a window's limit used up, not a hiccup. */
+const LONG_PAUSE_MS = 5000;
+/** How long after such a wait the ETA keeps counting waits in. */
+const AFTER_LONG_PAUSE_MS = 120_000;
+
 /**
  * Recent rates from periodic samples of the live stats: the pace over the last `windowMs`, or since
  * the start while the run is younger than that.
  */
 export class RateMeter {
   private readonly samples: Sample[] = [];
+  /** The latest long wait of every request: when it was first seen, when it ends, and the rows finished by then. */
+  private longPause: { from: number; endsAt: number; finished: number } | undefined;
 
   constructor(
     private readonly stats: BatchStats,
@@ -70,11 +77,20 @@ export class RateMeter {
     // recent pace may still hold the burst before the server's limit was learned (ETA 4s for 18
     // prompts at 59/min).
     const serverPace = s.serverPacePerMinute === undefined ? Infinity : s.serverPacePerMinute / 60;
-    const pace = Math.min(perSecond('finished'), serverPace);
     const left = knownTotal === undefined ? undefined : knownTotal - done;
     // Nothing finishes while every request waits out a rate limit: the rest comes after it (a run
     // waiting 85 s said "ETA 29s").
     const pausedMs = pauseUntil > now ? pauseUntil - now : undefined;
+    const cycle = this.cyclePace(now, pauseUntil, current.finished);
+    const recent = perSecond('finished');
+    const pace = Math.min(cycle === undefined ? recent : pausedMs !== undefined || recent === 0 ? cycle : Math.min(recent, cycle), serverPace);
+    // The cycle's pace has the wait in it already: in the wait, what of it has passed is done.
+    const eta = (left: number) =>
+      cycle === undefined
+        ? left / pace + (pausedMs ?? 0) / 1000
+        : pausedMs === undefined
+          ? left / pace
+          : Math.max(pausedMs / 1000, left / pace - (now - this.longPause!.from) / 1000);
     return {
       done,
       ok: s.ok,
@@ -85,10 +101,31 @@ export class RateMeter {
       requestsPerSecond: perSecond('requests'),
       tokensPerSecond: perSecond('tokens'),
       // Not from the first second's figures: "ETA 29s" on a run of 1.7 s (its pace not known yet).
-      etaSeconds: left === undefined ? undefined : left === 0 ? 0 : pace > 0 && !early ? left / pace + (pausedMs ?? 0) / 1000 : undefined,
+      etaSeconds: left === undefined ? undefined : left === 0 ? 0 : pace > 0 && !early ? eta(left) : undefined,
       pausedMs,
       serverPacePerMinute: s.serverPacePerMinute,
     };
+  }
+
+  /**
+   * A server that counts requests in windows answers a burst, then makes every request wait out
+   * the window (300 a minute: 2 s of answers, 58 s of waiting). The pace of the bursts said "ETA
+   * 4s", and the recent pace fell to nothing while the wait went on, which dropped the ETA. The pace
+   * over the run to the latest long wait's end, waits included, holds for the rest: in the wait, and
+   * for two minutes after it (unless the run has slowed since). Undefined with no such wait.
+   */
+  private cyclePace(now: number, pauseUntil: number, finished: number): number | undefined {
+    const pausedMs = pauseUntil - now;
+    if (pausedMs > 0 && (pausedMs >= LONG_PAUSE_MS || this.longPause?.endsAt === pauseUntil)) {
+      // One wait moved on (a later retry-after) is still the wait that began then.
+      const from = this.longPause && this.longPause.endsAt > now ? this.longPause.from : now;
+      this.longPause = { from, endsAt: pauseUntil, finished };
+    }
+    // Lifted before its end: it ended now.
+    else if (pausedMs <= 0 && this.longPause && this.longPause.endsAt > now) this.longPause = { ...this.longPause, endsAt: now };
+    const wait = this.longPause;
+    if (!wait || now - wait.endsAt >= AFTER_LONG_PAUSE_MS) return undefined;
+    return wait.finished / Math.max(0.001, (wait.endsAt - this.stats.startedAt) / 1000);
   }
 }
 

@@ -200,3 +200,57 @@ describe("pacing to the server's announced limit", () => {
     expect(formatProgressLine(p)).toMatch(/ · pacing to 176\/min \(server limit\)$/);
   });
 });
+
+describe('the ETA of a run a server holds to windows (300 a minute: 2 s of answers, then 58 s of waiting)', () => {
+  /** Rows finish at 150/s for 2 s, then every request waits out the window to 60 s; 900 prompts. */
+  const burstThenWait = () => {
+    const stats = createStats(0);
+    const meter = new RateMeter(stats);
+    for (let t = 250; t <= 2000; t += 250) {
+      stats.requests = stats.ok = (t / 2000) * 300;
+      meter.snapshot(t, 900);
+    }
+    return { stats, meter };
+  };
+
+  it('counts the waits in, all through the wait, rather than drop the ETA once the recent pace is nothing', () => {
+    const { meter } = burstThenWait();
+    // 600 left at 300 a 60 s window: 120 s as the wait begins, counting down through it.
+    for (const t of [2000, 10_000, 20_000, 40_000, 59_000])
+      expect(meter.snapshot(t, 900, 60_000).etaSeconds, `at ${t} ms`).toBeCloseTo(120 - (t - 2000) / 1000, 0);
+  });
+
+  it('after the wait, holds to the pace waits included, not the next burst', () => {
+    const { stats, meter } = burstThenWait();
+    meter.snapshot(30_000, 900, 60_000);
+    for (let t = 60_250; t <= 62_000; t += 250) {
+      stats.requests = stats.ok = 300 + ((t - 60_000) / 2000) * 300;
+      meter.snapshot(t, 900);
+    }
+    // 300 left: one more window, not 2 s at the burst's 150/s.
+    expect(meter.snapshot(62_000, 900).etaSeconds).toBeCloseTo(60, 0);
+  });
+
+  it('forgets the wait two minutes after it ends', () => {
+    const { stats, meter } = burstThenWait();
+    meter.snapshot(30_000, 900, 60_000);
+    // The window is gone (another job's use of the limit ended): 20 a second from the wait's end on.
+    const at = (t: number) => {
+      stats.requests = stats.ok = 300 + ((t - 60_000) / 1000) * 20;
+      return meter.snapshot(t, 10_000);
+    };
+    for (let t = 61_000; t < 100_000; t += 1000) at(t);
+    expect(at(100_000).etaSeconds).toBeCloseTo((10_000 - 1100) / 5, 0);
+    for (let t = 101_000; t < 181_000; t += 1000) at(t);
+    expect(at(181_000).etaSeconds).toBeCloseTo((10_000 - 2720) / 20, 0);
+  });
+
+  it('ends a wait lifted before its time when it was lifted', () => {
+    const { meter } = burstThenWait();
+    meter.snapshot(10_000, 900, 60_000);
+    // Lifted at 12 s: 300 in 12 s (the recent pace a little less), 600 left; not the 120 s of a wait to 60 s.
+    const lifted = meter.snapshot(12_000, 900).etaSeconds;
+    expect(lifted).toBeGreaterThan(23);
+    expect(lifted).toBeLessThan(28);
+  });
+});
