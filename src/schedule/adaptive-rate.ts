@@ -74,6 +74,12 @@ const SLOW_SHARE = 0.25;
 const SLOW_READING_MIN = 4;
 const SLOW_READING_SENDS = 16;
 
+/**
+ * A stretch without a 429 after which 429s that did not follow the pace are taken to be over (the
+ * proxy mended, the upstream back): the next ones may be a limit's, read as such (see `deaf`).
+ */
+const DEAF_FOR_MS = 60_000;
+
 /** Far above any API's rate, but finite: a cut from here must still mean something. */
 const MAX_RATE = 100_000;
 
@@ -95,7 +101,10 @@ export class AdaptiveRate {
    * readings it follows on, and whether it was taken under one (see noteRateLimited).
    */
   private slowReading: { limit: number; learnedBefore: number | undefined; paceBefore: number; under: boolean } | undefined;
-  /** 429s came as often under a slow reading as over it: they do not follow the pace, and teach nothing slow. */
+  /**
+   * 429s came as often under a slow reading as over it: they do not follow the pace, and teach
+   * nothing slow, until DEAF_FOR_MS passes without one.
+   */
   private deaf = false;
   /** Sends from this time on count for a slow reading: earlier ones' 429s were read already. */
   private readingSince = Number.NEGATIVE_INFINITY;
@@ -328,6 +337,7 @@ export class AdaptiveRate {
   }
 
   private grow(now: number): void {
+    if (this.deaf && now - this.lastRefusedAt >= DEAF_FOR_MS) this.deaf = false;
     if (this.lastChange === undefined) {
       this.lastChange = now;
       return;

@@ -115,7 +115,7 @@ function simulate(
     limit = Number.POSITIVE_INFINITY,
     windowMs = 1000,
     refuses = (_t: number): boolean => false,
-  }: { limit?: number; windowMs?: number; refuses?: (t: number) => boolean } = {},
+  }: { limit?: number | ((t: number) => number); windowMs?: number; refuses?: (t: number) => boolean } = {},
 ) {
   const accepted = new TimeWindow(windowMs);
   const pending: number[] = [];
@@ -133,7 +133,7 @@ function simulate(
       rate.noteSent(t);
       const second = perSecond[Math.floor(t / 1000)]!;
       second.sent++;
-      if (refuses(t) || accepted.countBetween(t - windowMs, Number.POSITIVE_INFINITY) >= limit) {
+      if (refuses(t) || accepted.countBetween(t - windowMs, Number.POSITIVE_INFINITY) >= (typeof limit === 'number' ? limit : limit(t))) {
         pending.push(t);
         second.refused++;
       } else accepted.push(t);
@@ -213,6 +213,25 @@ describe('AdaptiveRate at a slow limit (no burst of 429s in any second)', () => 
     const seconds = simulate(rate, 120_000, { refuses: () => random() < 0.3 }).slice(60);
     const sent = seconds.reduce((n, s) => n + s.sent, 0) / seconds.length;
     expect(sent).toBeGreaterThan(1.5); // about 2, as stray 429s have it (each cuts 10 %)
+  });
+
+  it.each([
+    [2, 1000],
+    [3, 1000],
+    [1, 2000],
+  ])('listens to slow readings again a minute after the last 429: %i request(s) in any %i ms after a flaky minute', (limit, windowMs) => {
+    // A flaky proxy's 429s for the first minute made it deaf to slow readings; from 2 min on, a
+    // server taking `limit` in any `windowMs`. Deaf to the end, the pace probed up each second
+    // and 18-67 % of the requests were refused (7 %, 7 % and 2 % with no flaky minute before).
+    let seed = 7;
+    const random = () => (seed = (seed * 1664525 + 1013904223) >>> 0) / 2 ** 32;
+    const rate = new AdaptiveRate({ initial: 4, ceiling: 4 });
+    const seconds = simulate(rate, 300_000, { refuses: (t) => t < 60_000 && random() < 0.3, limit: (t) => (t < 120_000 ? Infinity : limit), windowMs });
+    const tail = seconds.slice(180);
+    const sent = tail.reduce((n, s) => n + s.sent, 0);
+    const refused = tail.reduce((n, s) => n + s.refused, 0);
+    expect(refused / sent).toBeLessThan(0.12);
+    expect((sent - refused) / tail.length).toBeGreaterThan((0.6 * limit * 1000) / windowMs);
   });
 
   it('a limit another job starts to share is not taken for 429s that do not follow the pace', () => {
