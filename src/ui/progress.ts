@@ -35,8 +35,6 @@ interface Sample {
 
 /** A wait every request sits out from this long on is a window's limit used up, not a hiccup. */
 const LONG_PAUSE_MS = 5000;
-/** How long after such a wait the ETA keeps counting waits in. */
-const AFTER_LONG_PAUSE_MS = 120_000;
 
 /**
  * Recent rates from periodic samples of the live stats: the pace over the last `windowMs`, or since
@@ -44,8 +42,8 @@ const AFTER_LONG_PAUSE_MS = 120_000;
  */
 export class RateMeter {
   private readonly samples: Sample[] = [];
-  /** The latest long wait of every request: when it was first seen, when it ends, and the rows finished by then. */
-  private longPause: { from: number; endsAt: number; finished: number } | undefined;
+  /** The long wait every request sits out now: when it was first seen, and when it ends. */
+  private longPause: { from: number; endsAt: number } | undefined;
 
   constructor(
     private readonly stats: BatchStats,
@@ -81,16 +79,11 @@ export class RateMeter {
     // Nothing finishes while every request waits out a rate limit: the rest comes after it (a run
     // waiting 85 s said "ETA 29s").
     const pausedMs = pauseUntil > now ? pauseUntil - now : undefined;
-    const cycle = this.cyclePace(now, pauseUntil, current.finished);
-    const recent = perSecond('finished');
-    const pace = Math.min(cycle === undefined ? recent : pausedMs !== undefined || recent === 0 ? cycle : Math.min(recent, cycle), serverPace);
-    // The cycle's pace has the wait in it already: in the wait, what of it has passed is done.
+    const waitPace = this.waitPace(now, pauseUntil, current.finished);
+    const pace = Math.min(waitPace ?? perSecond('finished'), serverPace);
+    // The wait's pace has the wait in it already: what of it has passed is done.
     const eta = (left: number) =>
-      cycle === undefined
-        ? left / pace + (pausedMs ?? 0) / 1000
-        : pausedMs === undefined
-          ? left / pace
-          : Math.max(pausedMs / 1000, left / pace - (now - this.longPause!.from) / 1000);
+      waitPace === undefined ? left / pace + (pausedMs ?? 0) / 1000 : Math.max(pausedMs! / 1000, left / pace - (now - this.longPause!.from) / 1000);
     return {
       done,
       ok: s.ok,
@@ -108,24 +101,24 @@ export class RateMeter {
   }
 
   /**
-   * A server that counts requests in windows answers a burst, then makes every request wait out
-   * the window (300 a minute: 2 s of answers, 58 s of waiting). The pace of the bursts said "ETA
-   * 4s", and the recent pace fell to nothing while the wait went on, which dropped the ETA. The pace
-   * over the run to the latest long wait's end, waits included, holds for the rest: in the wait, and
-   * for two minutes after it (unless the run has slowed since). Undefined with no such wait.
+   * The pace to count on while every request sits out a long wait: a server that counts requests
+   * in windows answers a burst, then makes every request wait out the window (300 a minute: 2 s of
+   * answers, 58 s of waiting). The burst's pace said "ETA 4s", and once the recent pace fell to
+   * nothing the ETA was gone, the wait's end known all the same. The pace over the run to the
+   * wait's end, the wait included, is the window's. Once rows flow again, the recent pace: the
+   * window may be gone (another job's use of it ended), and the next wait brings this one back.
+   * Undefined but in such a wait.
    */
-  private cyclePace(now: number, pauseUntil: number, finished: number): number | undefined {
+  private waitPace(now: number, pauseUntil: number, finished: number): number | undefined {
     const pausedMs = pauseUntil - now;
     if (pausedMs > 0 && (pausedMs >= LONG_PAUSE_MS || this.longPause?.endsAt === pauseUntil)) {
       // One wait moved on (a later retry-after) is still the wait that began then.
       const from = this.longPause && this.longPause.endsAt > now ? this.longPause.from : now;
-      this.longPause = { from, endsAt: pauseUntil, finished };
+      this.longPause = { from, endsAt: pauseUntil };
+      return finished / Math.max(0.001, (pauseUntil - this.stats.startedAt) / 1000);
     }
-    // Lifted before its end: it ended now.
-    else if (pausedMs <= 0 && this.longPause && this.longPause.endsAt > now) this.longPause = { ...this.longPause, endsAt: now };
-    const wait = this.longPause;
-    if (!wait || now - wait.endsAt >= AFTER_LONG_PAUSE_MS) return undefined;
-    return wait.finished / Math.max(0.001, (wait.endsAt - this.stats.startedAt) / 1000);
+    this.longPause = undefined;
+    return undefined;
   }
 }
 

@@ -220,37 +220,38 @@ describe('the ETA of a run a server holds to windows (300 a minute: 2 s of answe
       expect(meter.snapshot(t, 900, 60_000).etaSeconds, `at ${t} ms`).toBeCloseTo(120 - (t - 2000) / 1000, 0);
   });
 
-  it('after the wait, holds to the pace waits included, not the next burst', () => {
+  it('once rows flow again, counts on the recent pace: the window may be gone', () => {
     const { stats, meter } = burstThenWait();
     meter.snapshot(30_000, 900, 60_000);
-    for (let t = 60_250; t <= 62_000; t += 250) {
-      stats.requests = stats.ok = 300 + ((t - 60_000) / 2000) * 300;
+    // From the wait's end on, 10 a second and no more waits.
+    for (let t = 60_000; t <= 75_000; t += 1000) {
+      stats.requests = stats.ok = 300 + ((t - 60_000) / 1000) * 10;
       meter.snapshot(t, 900);
     }
-    // 300 left: one more window, not 2 s at the burst's 150/s.
-    expect(meter.snapshot(62_000, 900).etaSeconds).toBeCloseTo(60, 0);
+    // 450 left at 10 a second; counting on the wait's 5 a second (the review's "ETA 1h06m" after a
+    // wait with few rows before it) said twice that, for two minutes.
+    expect(meter.snapshot(75_000, 900).etaSeconds).toBeCloseTo(45, 0);
   });
 
-  it('forgets the wait two minutes after it ends', () => {
+  it('a short pause after a long wait is a short pause: its own time, added to the recent pace', () => {
     const { stats, meter } = burstThenWait();
     meter.snapshot(30_000, 900, 60_000);
-    // The window is gone (another job's use of the limit ended): 20 a second from the wait's end on.
-    const at = (t: number) => {
-      stats.requests = stats.ok = 300 + ((t - 60_000) / 1000) * 20;
-      return meter.snapshot(t, 10_000);
-    };
-    for (let t = 61_000; t < 100_000; t += 1000) at(t);
-    expect(at(100_000).etaSeconds).toBeCloseTo((10_000 - 1100) / 5, 0);
-    for (let t = 101_000; t < 181_000; t += 1000) at(t);
-    expect(at(181_000).etaSeconds).toBeCloseTo((10_000 - 2720) / 20, 0);
+    for (let t = 60_000; t <= 90_000; t += 1000) {
+      stats.requests = stats.ok = 300 + ((t - 60_000) / 1000) * 10;
+      meter.snapshot(t, 900);
+    }
+    // 300 left at 10 a second, and 1 s of pause.
+    expect(meter.snapshot(90_000, 900, 91_000).etaSeconds).toBeCloseTo(31, 0);
   });
 
-  it('ends a wait lifted before its time when it was lifted', () => {
-    const { meter } = burstThenWait();
-    meter.snapshot(10_000, 900, 60_000);
-    // Lifted at 12 s: 300 in 12 s (the recent pace a little less), 600 left; not the 120 s of a wait to 60 s.
-    const lifted = meter.snapshot(12_000, 900).etaSeconds;
-    expect(lifted).toBeGreaterThan(23);
-    expect(lifted).toBeLessThan(28);
+  it('a wait before any row (the window used up by a run before): no ETA in it, the recent pace after it', () => {
+    const stats = createStats(0);
+    const meter = new RateMeter(stats);
+    for (let t = 2000; t < 60_000; t += 1000) expect(meter.snapshot(t, 900, 60_000).etaSeconds).toBeUndefined();
+    for (let t = 60_000; t <= 75_000; t += 1000) {
+      stats.requests = stats.ok = ((t - 60_000) / 1000) * 10;
+      meter.snapshot(t, 900);
+    }
+    expect(meter.snapshot(75_000, 900).etaSeconds).toBeCloseTo(75, 0);
   });
 });
