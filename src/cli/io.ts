@@ -22,6 +22,11 @@ export interface CliIo {
   releaseHeldSignals?: () => void;
   /** Once a run has ended and said how: the process ends as soon as it exits (see exitAtOnce). */
   exitAtOnce?: () => void;
+  /**
+   * An error thrown where no promise of the run awaits it (a timer's callback, an event's): `handler`
+   * says it, then the process ends with exit 70, as for one thrown in the run. Returns the undo.
+   */
+  onUncaught?: (handler: (err: unknown) => void) => () => void;
 }
 
 /**
@@ -110,6 +115,14 @@ export function processIo(early?: HeldSignals): CliIo {
       if (first) process.kill(process.pid, first);
     },
     exitAtOnce,
+    onUncaught(handler) {
+      const listener = (err: unknown) => {
+        handler(err);
+        process.exit(ExitCode.internal);
+      };
+      process.on('uncaughtException', listener);
+      return () => process.off('uncaughtException', listener);
+    },
     releaseStdout() {
       stdoutReleased = true;
       // A write its reader never took keeps the process alive until that reader reads or leaves, and

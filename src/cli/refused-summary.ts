@@ -13,8 +13,13 @@ export type SummarySoFar = () => RunSummary & { pendingBatches?: number };
 /** Set once the run may send: a refusal before then replaces --summary-json with one that says so. */
 export interface RunPhase {
   sending: boolean;
-  /** Once sending: what a run-level error that stops the run writes as its figures. */
+  /** Once sending: what a run-level error that stops the run, or a bug, writes as its figures. */
   soFar?: SummarySoFar;
+  /**
+   * The run makes its own summary (it ended in order): a run-level error from here has its say in
+   * it, and writes no other; a bug, which may come before that summary is written, still does.
+   */
+  summing?: boolean;
 }
 
 /** --summary-json of a run refused before anything was sent: its figures are all zero, and it says why. */
@@ -47,7 +52,7 @@ function errorStop(err: RunError): ErrorStop {
 export function writeRefusedSummary(config: CliConfig, err: RunError, phase: RunPhase = { sending: false }): void {
   if (!config.summaryJson) return;
   // Sent, but no figures to say: the run had ended in order, and its own summary says how.
-  const soFar = phase.sending ? phase.soFar : undefined;
+  const soFar = phase.sending && !phase.summing ? phase.soFar : undefined;
   if (phase.sending && !soFar) return;
   const apiKey = config.provider.kind === 'openai' ? config.provider.apiKey : undefined;
   const input = inputOf(config);

@@ -12,7 +12,7 @@ import { ignoreLateSignal, listenForStop } from './stop-signals.js';
 import { runCompact } from './compact-command.js';
 import { runDryRun } from './dry-run.js';
 import { writeInternalErrorSummary, writeRefusedSummary, type RunPhase, type SummarySoFar } from './refused-summary.js';
-import { StoppedByBug } from './internal-error.js';
+import { internalErrorLine, StoppedByBug } from './internal-error.js';
 import { errnoCode } from '../util/error-message.js';
 import { checkReportTarget } from '../report/report-target.js';
 import { providerSettings, createStats, displaysBeforeSending, openRunInput, openOutputTarget } from './run-openers.js';
@@ -24,6 +24,8 @@ export async function runCommand(config: CliConfig, io: CliIo): Promise<number> 
   if (config.compact) return runCompact(config, io);
   if (config.dryRun) return runDryRun(config, io);
   const phase: RunPhase = { sending: false };
+  // A bug in a callback no promise of the run awaits (the progress line's timer): said as one in the run.
+  const offUncaught = io.onUncaught?.((bug) => io.stderr.write(internalErrorLine(stoppedByBug(config, bug, phase), io.env)));
   try {
     if (config.batchApi) return await (await import('./batch-api-command.js')).runBatchApiCommand(config, config.batchApi, io, phase);
     return await runLive(config, io, phase);
@@ -33,6 +35,8 @@ export async function runCommand(config: CliConfig, io: CliIo): Promise<number> 
       throw err;
     }
     throw stoppedByBug(config, err, phase);
+  } finally {
+    offUncaught?.();
   }
 }
 

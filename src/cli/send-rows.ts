@@ -181,7 +181,7 @@ export async function sendRows(config: CliConfig, io: CliIo, phase: RunPhase, se
   const reasoning = leftOut.line();
   if (reasoning) info(reasoning);
   // From here the run's own summary says how it ended.
-  phase.soFar = undefined;
+  phase.summing = true;
   // A Ctrl-C on `llm-batch | jq` closes the pipe too (the terminal signals the whole pipeline): the
   // user interrupted, and hears so (exit 130 and the summary), not of a reader that left (141, quiet).
   if (outcome.stopped === 'output_closed' && signals.stop.aborted) outcome = { stopped: 'interrupted', message: 'interrupted' };

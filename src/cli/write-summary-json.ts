@@ -12,8 +12,10 @@ import { writeProblem } from '../util/path-words.js';
  * "resume me") says more than this and is kept.
  */
 export function writeSummaryJson(file: string, summary: object, code: number, error: string | null, say: (line: string) => void): number {
+  // Made outside the try: a bug in making it is no write failure ("cannot write --summary-json").
+  const text = `${JSON.stringify({ ...summary, error, exitCode: code }, null, 2)}\n`;
   try {
-    writeWholeFile(file, `${JSON.stringify({ ...summary, error, exitCode: code }, null, 2)}\n`);
+    writeWholeFile(file, text);
     return code;
   } catch (err) {
     say(`cannot write --summary-json ${file}: ${writeProblem(err, file)}`);

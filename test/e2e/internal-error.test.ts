@@ -5,14 +5,14 @@
  * run still going. Now: exit 70, the stack (no key) and a line that says the rows so far are kept
  * and gives the command that sends the rest; the summary says `"stopped": "internal_error"` with
  * the figures so far, its `ok` the rows the output holds. The bug is planted at a known row
- * (bugOnRow), the run is the BUILT CLI against the in-repo mock server.
+ * (bugOnStringify), the run is the BUILT CLI against the in-repo mock server.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { useServerAndCaseDir } from '../helpers/mock-server-hooks.js';
 import { parseJsonl, runCli, SECRET_KEY, writePrompts } from '../helpers/run-cli.js';
-import { bugOnRow } from '../helpers/bug-on-row.js';
+import { bugInTimer, bugOnStringify } from '../helpers/plant-bug.js';
 import type { ResultRow } from '../../src/types.js';
 
 const ctx = useServerAndCaseDir('llm-batch-internal-error-');
@@ -28,7 +28,7 @@ describe('a bug mid-run', () => {
       const summaryJson = path.join(ctx.dir, 'summary.json');
       const args = [input, '-o', out, '--base-url', ctx.server.url, '-m', 'm', '-c', '1', '--summary-json', summaryJson, ...runFlags];
 
-      const r = await runCli(args, { env: { NODE_OPTIONS: bugOnRow(ctx.dir, 'PLANTED') } });
+      const r = await runCli(args, { env: { NODE_OPTIONS: bugOnStringify(ctx.dir, 'prompt', 'PLANTED') } });
       expect(r.code, r.stderr).toBe(70);
       expect(r.stderr).toMatch(/^llm-batch: internal error: TypeError: planted bug\n {4}at /m);
       const resume = `llm-batch ${args.join(' ')} --resume`;
@@ -56,4 +56,42 @@ describe('a bug mid-run', () => {
       expect(JSON.parse(fs.readFileSync(summaryJson, 'utf8'))).toMatchObject({ stopped: null, exitCode: 0 });
     },
   );
+  it("in the run's own summary, before it is written: the summary says so all the same, not the placeholder", async () => {
+    const input = writePrompts(ctx.dir, 'in.txt', ['a', 'b', 'c']);
+    const out = path.join(ctx.dir, 'out.jsonl');
+    const summaryJson = path.join(ctx.dir, 'summary.json');
+    const args = [input, '-o', out, '--base-url', ctx.server.url, '-m', 'm', '--summary-json', summaryJson];
+    const r = await runCli(args, { env: { NODE_OPTIONS: bugOnStringify(ctx.dir, 'stopped', null) } });
+    expect(r.code, r.stderr).toBe(70);
+    expect(r.stderr).toMatch(/^llm-batch: internal error: TypeError: planted bug\n/m);
+    expect(parseJsonl<ResultRow>(fs.readFileSync(out, 'utf8'))).toHaveLength(3);
+    expect(JSON.parse(fs.readFileSync(summaryJson, 'utf8'))).toMatchObject({ stopped: 'internal_error', exitCode: 70, ok: 3, failed: 0 });
+  });
+  it("in a timer's callback, where no promise of the run awaits it: the same, its words without the key", async () => {
+    const input = writePrompts(ctx.dir, 'in.txt', prompts);
+    const out = path.join(ctx.dir, 'out.jsonl');
+    const summaryJson = path.join(ctx.dir, 'summary.json');
+    const args = [input, '-o', out, '--base-url', ctx.server.url, '-m', 'm', '-c', '1', '--summary-json', summaryJson, '--progress', '0.5'];
+    // Each answer 200 ms: the progress line's timer fires before the last row.
+    ctx.server.options.latencyMs = 200;
+    const r = await runCli(args, { env: { NODE_OPTIONS: bugInTimer(ctx.dir, `planted bug ${SECRET_KEY}`) } });
+    expect(r.code, r.stderr).toBe(70);
+    expect(r.stderr).toMatch(/^llm-batch: internal error: TypeError: planted bug \[redacted\]\n/m);
+    expect(r.stderr).toContain(`to send the rest, run: llm-batch ${args.join(' ')} --resume\n`);
+    expect(r.stderr).not.toContain(SECRET_KEY);
+    const kept = parseJsonl<ResultRow>(fs.readFileSync(out, 'utf8'));
+    expect(kept.length).toBeLessThan(prompts.length);
+    const summary = fs.readFileSync(summaryJson, 'utf8');
+    expect(summary).not.toContain(SECRET_KEY);
+    expect(JSON.parse(summary)).toMatchObject({
+      stopped: 'internal_error',
+      exitCode: 70,
+      error: 'internal error: TypeError: planted bug [redacted]',
+      ok: kept.length,
+    });
+    ctx.server.options.latencyMs = 0;
+    const again = await runCli([...args, '--resume']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(parseJsonl<ResultRow>(fs.readFileSync(out, 'utf8'))).toHaveLength(prompts.length);
+  });
 });
