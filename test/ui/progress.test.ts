@@ -212,6 +212,15 @@ describe('the ETA of a run a server holds to windows (300 a minute: 2 s of answe
     }
     return { stats, meter };
   };
+  /** From the wait's end to `until`, 10 rows a second and no more waits (the window gone). */
+  const tenASecondAfterWait = ({ stats, meter }: ReturnType<typeof burstThenWait>, until: number) => {
+    meter.snapshot(30_000, 900, 60_000);
+    for (let t = 60_000; t <= until; t += 1000) {
+      stats.requests = stats.ok = 300 + ((t - 60_000) / 1000) * 10;
+      meter.snapshot(t, 900);
+    }
+    return meter;
+  };
 
   it('counts the waits in, all through the wait, rather than drop the ETA once the recent pace is nothing', () => {
     const { meter } = burstThenWait();
@@ -221,25 +230,14 @@ describe('the ETA of a run a server holds to windows (300 a minute: 2 s of answe
   });
 
   it('once rows flow again, counts on the recent pace: the window may be gone', () => {
-    const { stats, meter } = burstThenWait();
-    meter.snapshot(30_000, 900, 60_000);
-    // From the wait's end on, 10 a second and no more waits.
-    for (let t = 60_000; t <= 75_000; t += 1000) {
-      stats.requests = stats.ok = 300 + ((t - 60_000) / 1000) * 10;
-      meter.snapshot(t, 900);
-    }
+    const meter = tenASecondAfterWait(burstThenWait(), 75_000);
     // 450 left at 10 a second; counting on the wait's 5 a second (the review's "ETA 1h06m" after a
     // wait with few rows before it) said twice that, for two minutes.
     expect(meter.snapshot(75_000, 900).etaSeconds).toBeCloseTo(45, 0);
   });
 
   it('a short pause after a long wait is a short pause: its own time, added to the recent pace', () => {
-    const { stats, meter } = burstThenWait();
-    meter.snapshot(30_000, 900, 60_000);
-    for (let t = 60_000; t <= 90_000; t += 1000) {
-      stats.requests = stats.ok = 300 + ((t - 60_000) / 1000) * 10;
-      meter.snapshot(t, 900);
-    }
+    const meter = tenASecondAfterWait(burstThenWait(), 90_000);
     // 300 left at 10 a second, and 1 s of pause.
     expect(meter.snapshot(90_000, 900, 91_000).etaSeconds).toBeCloseTo(31, 0);
   });
