@@ -23,7 +23,7 @@ export function internalErrorLine(err: unknown, env: Readonly<Record<string, str
   const key = env['OPENAI_API_KEY'];
   const redact = createRedactor([key?.trim(), key]);
   const bug = err instanceof StoppedByBug ? err.bug : err;
-  const line = `llm-batch: internal error: ${redact(bug instanceof Error ? (bug.stack ?? bug.message) : String(bug))}\n`;
+  const line = `llm-batch: internal error: ${redact(bug instanceof Error ? (bug.stack ?? bug.message) : textOf(bug))}\n`;
   if (!(err instanceof StoppedByBug)) return line;
   const next = err.resumeHint === null ? '' : `; to send the rest, run: ${err.resumeHint}`;
   return `${line}llm-batch: stopped by the error above (please report it); the rows written so far are kept${next}\n`;
@@ -31,6 +31,15 @@ export function internalErrorLine(err: unknown, env: Readonly<Record<string, str
 
 /** The error's first line, as --summary-json's `error` gives it: its name and message, the key taken out. */
 export function internalErrorMessage(bug: unknown, redact: (text: string) => string): string {
-  const text = bug instanceof Error ? `${bug.name}: ${bug.message}` : String(bug);
+  const text = bug instanceof Error ? `${bug.name}: ${bug.message}` : textOf(bug);
   return `internal error: ${redact(text.split('\n')[0] ?? '')}`;
+}
+
+/** A thrown value as text: String() throws for some (an object with no prototype, a Symbol's description aside). */
+function textOf(value: unknown): string {
+  try {
+    return String(value);
+  } catch {
+    return Object.prototype.toString.call(value);
+  }
 }

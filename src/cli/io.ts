@@ -117,7 +117,14 @@ export function processIo(early?: HeldSignals): CliIo {
     exitAtOnce,
     onUncaught(handler) {
       const listener = (err: unknown) => {
-        handler(err);
+        // Below a progress bar or spinner: the line starts on its own, as after a bug in the run,
+        // which closes the display first.
+        if (process.stderr.isTTY) process.stderr.write('\x1b[1G\x1b[0J');
+        try {
+          handler(err);
+        } catch {
+          process.stderr.write('llm-batch: internal error (and another while saying it)\n');
+        }
         process.exit(ExitCode.internal);
       };
       process.on('uncaughtException', listener);

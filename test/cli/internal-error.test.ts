@@ -39,3 +39,11 @@ describe('internalErrorMessage', () => {
     expect(internalErrorMessage(42, redact)).toBe('internal error: 42');
   });
 });
+
+describe('a thrown value String() cannot take', () => {
+  it('is said as its kind, not a second error while saying the first', () => {
+    const bare = Object.create(null) as object;
+    expect(internalErrorLine(bare, {})).toBe('llm-batch: internal error: [object Object]\n');
+    expect(internalErrorMessage(bare, (text) => text)).toBe('internal error: [object Object]');
+  });
+});
