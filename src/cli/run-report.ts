@@ -5,6 +5,7 @@ import type { PriceLookup } from '../budget/prices.js';
 import type { BatchEvent } from '../engine/events.js';
 import { OutputWriteError } from '../errors.js';
 import { writeProblem } from '../util/path-words.js';
+import { atProcessExit } from './process-exit.js';
 import { openFileWriter, readRunMeta, writeEach, type RowWriter } from '../output/index.js';
 import type { RunEvents } from '../report/build-timeline.js';
 import { resultsFormat, STDOUT_SOURCE } from '../report/report-target.js';
@@ -49,6 +50,11 @@ export class RunReport {
         fs.rmSync(dir, { recursive: true, force: true });
         throw err;
       }
+      // A process that ends without the run's `finally` (a bug in a timer's callback: exit 70 at once)
+      // leaves no copy either.
+      atProcessExit(() => {
+        if (this.copy) fs.rmSync(this.copy.dir, { recursive: true, force: true });
+      });
     }
   }
 

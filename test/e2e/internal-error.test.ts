@@ -94,4 +94,15 @@ describe('a bug mid-run', () => {
     expect(again.code, again.stderr).toBe(0);
     expect(parseJsonl<ResultRow>(fs.readFileSync(out, 'utf8'))).toHaveLength(prompts.length);
   });
+  it("in a timer's callback with rows to stdout and --report: the report's copy of the rows is removed all the same", async () => {
+    const input = writePrompts(ctx.dir, 'in.txt', prompts);
+    const tmp = path.join(ctx.dir, 'tmp');
+    fs.mkdirSync(tmp);
+    ctx.server.options.latencyMs = 200;
+    const args = [input, '--base-url', ctx.server.url, '-m', 'm', '-c', '1', '--report', path.join(ctx.dir, 'r.html'), '--progress', '0.5'];
+    const r = await runCli(args, { env: { TMPDIR: tmp, NODE_OPTIONS: bugInTimer(ctx.dir, 'planted bug') } });
+    expect(r.code, r.stderr).toBe(70);
+    expect(parseJsonl<ResultRow>(r.stdout).length).toBeGreaterThan(0);
+    expect(fs.readdirSync(tmp)).toEqual([]);
+  });
 });
