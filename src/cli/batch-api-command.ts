@@ -89,6 +89,8 @@ function countRow(stats: BatchStats, row: ResultRow): void {
   // A line a batch ran is a request. A row of a line never run (a bad record, a cancelled batch's)
   // is none, as live; --finish-live's requests are its live engine's count.
   if (row.batch_id !== undefined && row.attempts > 0) stats.requests++;
+  // A line the batch's server refused with a 429 is one the run met, as a live request's.
+  if (row.batch_id !== undefined && row.error?.status === 429) stats.rateLimited++;
   countFinish(stats, row.finish_reason);
   if (row.error) {
     countFailure(stats, row.error);

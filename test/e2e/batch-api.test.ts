@@ -155,6 +155,16 @@ describe('--batch-api', () => {
     ]);
   });
 
+  it("counts a line the batch refused with a 429 among the run's 429s, as a live request's", async () => {
+    ctx.server.options.batches = { stepMs: 30, lineStatus: (_id, body) => (body.messages.at(-1).content === 'q2' ? 429 : undefined) };
+    const input = writePrompts(ctx.dir, 'in.txt', prompts(3));
+    const summaryJson = path.join(ctx.dir, 's.json');
+    const r = await runCli([input, '-o', path.join(ctx.dir, 'out.jsonl'), ...batchArgs(), '--summary-json', summaryJson]);
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(/^llm-batch: 2 ok, 1 failed \(rate_limit 1\), 1 × 429 · /m);
+    expect(JSON.parse(fs.readFileSync(summaryJson, 'utf8'))).toMatchObject({ ok: 2, failed: 1, failedByType: { rate_limit: 1 }, rateLimited: 1, requests: 3 });
+  });
+
   it("says at the end that a CSV left out the collected answers' reasoning, once (not with -q)", async () => {
     // Two DeepSeek-style answers (reasoning_content) of three.
     ctx.server.options.batches = {
