@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { writeAllSync } from './write-all-sync.js';
+import { openPipe } from './pipe-socket.js';
 
 /**
  * The descriptor of this process's that `file` names (`/dev/stdout` 1, `/dev/stderr` 2, `/dev/fd/N`
@@ -29,9 +30,35 @@ export function ownFdOf(file: string): number | undefined {
 /**
  * Writes `text` as the whole of `file` (created or truncated), or through the descriptor when `file`
  * names one of this process's own (see ownFdOf): for a side file written once (--summary-json).
+ * A FIFO waits for a reader a while (see writeFifo).
  */
-export function writeWholeFile(file: string, text: string): void {
+export function writeWholeFile(file: string, text: string, readerWaitMs = FIFO_READER_WAIT_MS): void {
   const fd = ownFdOf(file);
-  if (fd === undefined) fs.writeFileSync(file, text);
-  else writeAllSync(fd, text);
+  if (fd !== undefined) writeAllSync(fd, text);
+  else if (fs.statSync(file, { throwIfNoEntry: false })?.isFIFO()) writeFifo(file, text, readerWaitMs);
+  else fs.writeFileSync(file, text);
+}
+
+/** How long a FIFO with nobody reading it is waited for (see writeFifo). */
+export const FIFO_READER_WAIT_MS = 10_000;
+const pause = new Int32Array(new SharedArrayBuffer(4));
+
+/**
+ * A side file that is a FIFO (`--summary-json fifo`), written once at the end. Opened as usual, it
+ * waited in open(2) for a reader without end, and took no signal meanwhile: a cron job whose log
+ * collector had died hung until SIGKILL. Asked without blocking instead, every 50 ms, for at most
+ * FIFO_READER_WAIT_MS (the event loop held as writeAllSync holds it on a full pipe: a signal is
+ * handled after the wait), then given up with ENXIO, as a write that failed.
+ */
+function writeFifo(file: string, text: string, readerWaitMs: number): void {
+  let fd: number | undefined;
+  for (let waited = 0; (fd = openPipe(file, 'write')) === undefined; waited += 50) {
+    if (waited >= readerWaitMs) throw Object.assign(new Error(`nobody opened the FIFO for reading within ${readerWaitMs / 1000} s`), { code: 'ENXIO' });
+    Atomics.wait(pause, 0, 0, 50);
+  }
+  try {
+    writeAllSync(fd, text);
+  } finally {
+    fs.closeSync(fd);
+  }
 }

@@ -5,6 +5,7 @@
  * exit 2 on both paths, never an internal error, and every row stays.
  * The BUILT CLI against the mock server (its Batch API for --batch-api).
  */
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -57,6 +58,18 @@ describe('--summary-json FILE that cannot be written at the end', () => {
     expect(stderrLines(r)).toEqual(['llm-batch: cannot write --summary-json /dev/full: no space left on the device']);
     expect(r.code).toBe(2);
     expect(rows(out).map((row) => row.response)).toEqual([expect.any(String), expect.any(String), expect.any(String)]);
+  });
+
+  it('a FIFO nobody reads: one line after a 10 s wait, exit 2, every row kept; it waited without end, deaf to SIGTERM', async () => {
+    const input = writePrompts(ctx.dir, 'p.txt', ['a', 'b', 'c']);
+    const out = path.join(ctx.dir, 'out.jsonl');
+    const fifo = path.join(ctx.dir, 's.json');
+    execFileSync('mkfifo', [fifo]);
+    const r = await runCli([input, '-o', out, ...args([]), '-q', '--summary-json', fifo], { timeoutMs: 30_000 });
+    expect(stderrLines(r)).toEqual([`llm-batch: cannot write --summary-json ${fifo}: nobody opened the FIFO for reading within 10 s`]);
+    expect(r.code).toBe(2);
+    expect(rows(out)).toHaveLength(3);
+    expect(fs.statSync(fifo).isFIFO()).toBe(true);
   });
 
   it('--batch-api: the directory removed while the batch runs is one line and exit 2', async () => {
