@@ -47,7 +47,7 @@ import { terminalWidth } from './terminal-width.js';
 import { localeIsAscii } from '../ui/plain-text.js';
 import { createPlainReporter, type Reporter } from '../ui/reporter.js';
 import { buildSummary, UsageTally, type RunSummary } from '../ui/summary.js';
-import { requireKey, type BatchApiConfig, type CliConfig } from './config.js';
+import { apiKeyOf, requireKey, type BatchApiConfig, type CliConfig } from './config.js';
 import type { CliIo } from './io.js';
 import { inputOptionsFor, openInput } from './open-input.js';
 import { checkInputFile } from './check-input.js';
@@ -224,7 +224,7 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
   const budget = liveBudget && { capUsd: liveBudget.capUsd, prices: budgetPrices ?? prices ?? createPriceLookup({}) };
   const outputPath = config.output.path;
   const mock = config.provider.kind === 'mock';
-  const apiKey = config.provider.kind === 'openai' ? config.provider.apiKey : undefined;
+  const apiKey = apiKeyOf(config);
   const baseURL = config.provider.kind === 'openai' ? config.provider.baseURL : undefined;
   const proxy = proxyFromEnv(baseURL);
   const redact = createRedactor([apiKey, ...(proxy?.secrets ?? [])]);

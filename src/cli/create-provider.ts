@@ -2,7 +2,7 @@ import type { Complete } from '../provider/completion.js';
 import { createOpenAIComplete } from '../provider/create-openai-complete.js';
 import { createMockFetch } from '../provider/mock-fetch.js';
 import { createRedactor } from '../redact.js';
-import type { CliConfig } from './config.js';
+import { apiKeyOf, type CliConfig } from './config.js';
 import type { CliIo } from './io.js';
 import { openTrace } from './trace-target.js';
 import { proxyFromEnv } from './proxy-env.js';
@@ -32,7 +32,7 @@ export function createProvider(config: CliConfig, io?: CliIo): Provider {
  * SDK, once nothing more can refuse the run before it sends.
  */
 export function providerSettings(config: CliConfig, io?: CliIo): ProviderSettings {
-  const apiKey = config.provider.kind === 'openai' ? config.provider.apiKey : undefined;
+  const apiKey = apiKeyOf(config);
   const proxy = config.provider.kind === 'openai' ? proxyFromEnv(config.provider.baseURL) : undefined;
   const redact = createRedactor([apiKey, ...(proxy?.secrets ?? [])]);
   const trace = io ? openTrace(config, io) : undefined;

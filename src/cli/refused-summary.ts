@@ -3,7 +3,7 @@ import { createStats } from '../engine/stats.js';
 import { ExitCode, isNamedStop, type NamedStop, type RunError } from '../errors.js';
 import { internalErrorMessage } from './internal-error.js';
 import { buildSummary, type RunSummary } from '../ui/summary.js';
-import type { CliConfig } from './config.js';
+import { apiKeyOf, type CliConfig } from './config.js';
 import { createKeyRedactor } from '../redact.js';
 import { isStreamTarget } from './stream-target.js';
 
@@ -54,7 +54,7 @@ export function writeRefusedSummary(config: CliConfig, err: RunError, phase: Run
   // Sent, but no figures to say: the run had ended in order, and its own summary says how.
   const soFar = phase.sending && !phase.summing ? phase.soFar : undefined;
   if (phase.sending && !soFar) return;
-  const apiKey = config.provider.kind === 'openai' ? config.provider.apiKey : undefined;
+  const apiKey = apiKeyOf(config);
   const input = inputOf(config);
   writeSummaryQuietly(
     config.summaryJson,
@@ -72,7 +72,7 @@ export function writeRefusedSummary(config: CliConfig, err: RunError, phase: Run
  */
 export function writeInternalErrorSummary(config: CliConfig, bug: unknown, soFar: ReturnType<SummarySoFar>): void {
   if (!config.summaryJson) return;
-  const apiKey = config.provider.kind === 'openai' ? config.provider.apiKey : undefined;
+  const apiKey = apiKeyOf(config);
   const error = internalErrorMessage(bug, createKeyRedactor(apiKey));
   writeSummaryQuietly(config.summaryJson, { ...soFar, input: inputOf(config), stopped: 'internal_error', error, exitCode: ExitCode.internal });
 }

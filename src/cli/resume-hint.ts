@@ -1,6 +1,6 @@
 import { OutputClosedError, RunError } from '../errors.js';
 import { createKeyRedactor, createRedactor } from '../redact.js';
-import type { CliConfig } from './config.js';
+import { apiKeyOf, type CliConfig } from './config.js';
 import { shellQuote } from './shell-quote.js';
 import { InputChangedError } from './input-changed.js';
 import { isStreamTarget } from './stream-target.js';
@@ -71,7 +71,7 @@ export function withResumeCommand(err: unknown, hint: string | null): unknown {
  * `sk-learn` folder).
  */
 function withoutSecrets(args: readonly string[], config: CliConfig): string[] {
-  const apiKey = config.provider.kind === 'openai' ? config.provider.apiKey : undefined;
+  const apiKey = apiKeyOf(config);
   const redactUrl = createRedactor([apiKey]);
   const exact = createKeyRedactor(apiKey);
   return args.map((arg, i) =>

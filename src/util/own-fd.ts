@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { writeAllSync } from './write-all-sync.js';
 import { openPipe } from './pipe-socket.js';
+import { sleepSync } from './sleep-sync.js';
 
 /**
  * The descriptor of this process's that `file` names (`/dev/stdout` 1, `/dev/stderr` 2, `/dev/fd/N`
@@ -41,7 +42,6 @@ export function writeWholeFile(file: string, text: string, readerWaitMs = FIFO_R
 
 /** How long a FIFO with nobody reading it is waited for (see writeFifo). */
 export const FIFO_READER_WAIT_MS = 10_000;
-const pause = new Int32Array(new SharedArrayBuffer(4));
 
 /**
  * A side file that is a FIFO (`--summary-json fifo`), written once at the end. Opened as usual, it
@@ -54,7 +54,7 @@ function writeFifo(file: string, text: string, readerWaitMs: number): void {
   let fd: number | undefined;
   for (let waited = 0; (fd = openPipe(file, 'write')) === undefined; waited += 50) {
     if (waited >= readerWaitMs) throw Object.assign(new Error(`nobody opened the FIFO for reading within ${readerWaitMs / 1000} s`), { code: 'ENXIO' });
-    Atomics.wait(pause, 0, 0, 50);
+    sleepSync(50);
   }
   try {
     writeAllSync(fd, text);

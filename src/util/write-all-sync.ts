@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { sleepSync } from './sleep-sync.js';
 
 /**
  * fs.writeSync may write fewer bytes than asked (e.g. near a full disk or a file-size limit) without
@@ -31,7 +32,6 @@ export function writeAllSync(fd: number, data: string): number {
  * opened by name blocks in write(2) without any limit; a socket cannot be opened by name at all.
  */
 const EAGAIN_LIMIT_MS = 20_000;
-const pause = new Int32Array(new SharedArrayBuffer(4));
 
 /** One write of what is left, waiting (1 ms, doubling to 50) while the descriptor says EAGAIN. */
 function writeSome(fd: number, buf: Buffer, offset: number, length: number): number {
@@ -41,7 +41,7 @@ function writeSome(fd: number, buf: Buffer, offset: number, length: number): num
       return fs.writeSync(fd, buf, offset, length);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EAGAIN' || waited >= EAGAIN_LIMIT_MS) throw err;
-      Atomics.wait(pause, 0, 0, ms);
+      sleepSync(ms);
       waited += ms;
     }
   }
