@@ -5,7 +5,7 @@ import type { Reporter } from '../ui/reporter.js';
 import type { RunSummary } from '../ui/summary.js';
 import type { CliConfig } from './config.js';
 import { isStreamTarget } from './stream-target.js';
-import { RunReport } from './run-report.js';
+import { reportFailureCode, RunReport } from './run-report.js';
 
 /**
  * The `--report` of a `--batch-api` run into a stream (a FIFO), opened before its first row: such an
@@ -51,6 +51,6 @@ export async function writeBatchReport(
   }
   run.reporter.error(made.message);
   // `error`: the line, when it is what made the exit code (for --summary-json).
-  const code = made.interrupted ? ExitCode.interrupted : ExitCode.usage;
+  const code = reportFailureCode(made);
   return run.code === ExitCode.ok || run.code === ExitCode.someFailed ? { code, error: made.message } : { code: run.code };
 }

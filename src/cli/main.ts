@@ -12,7 +12,7 @@ import { tuneWasm } from './tune-wasm.js';
 import { onIo, parseArgv } from './commander-io.js';
 import { refuseHelpOption, refuseUnknownCommand, SUBCOMMAND_NAMES } from './listed-commands.js';
 import type { CliIo } from './io.js';
-import { internalErrorLine } from './internal-error.js';
+import { envKeyRedactor, internalErrorLine, isBug } from './internal-error.js';
 import { tooFewFilesLine } from './too-few-files.js';
 import { runErrorExit } from './run-error-exit.js';
 import { refuseKeyInArguments } from './key-in-arguments.js';
@@ -51,8 +51,10 @@ async function runSubcommand(argv: readonly string[], io: CliIo): Promise<number
     if (err instanceof CommanderError) return err.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
     // `merge … -o - | head`: the reader leaving is no error to report, as for a run.
     if (err instanceof RunError) return runErrorExit(err, io);
+    if (isBug(err)) return unexpectedError(err, io);
     const line = tooFewFilesLine(err);
-    io.stderr.write(line ?? `llm-batch: ${sanitizeName(err instanceof Error ? err.message : String(err))}\n`);
+    const said = envKeyRedactor(io.env)(sanitizeName(err instanceof Error ? err.message : String(err)));
+    io.stderr.write(line ?? `llm-batch: ${said}\n`);
     return line ? ExitCode.usage : ExitCode.someFailed;
   }
 }
@@ -70,11 +72,9 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   try {
     return await dispatch(argv, io);
   } catch (err) {
-    // `llm-batch report …` under a low `ulimit -n`: its code could not be loaded.
-    const line = tooFewFilesLine(err);
-    if (line === undefined) throw err;
-    io.stderr.write(line);
-    return ExitCode.usage;
+    // `llm-batch report …` under a low `ulimit -n` (its code could not be loaded), or a bug a
+    // command let through: exit 70 and its stack without the key, not node's own print of it.
+    return unexpectedError(err, io);
   }
 }
 

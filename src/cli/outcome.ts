@@ -1,6 +1,7 @@
 import type { BatchOutcome } from '../engine/run-batch.js';
 import type { BatchStats } from '../engine/stats.js';
 import { ExitCode, RunError, isNamedStop } from '../errors.js';
+import { reportFailureCode, type ReportMade } from './run-report.js';
 import type { StopReason } from '../engine/events.js';
 import { buildSummary, type RunSummary, type UsageByModel } from '../ui/summary.js';
 import type { CliConfig } from './config.js';
@@ -236,7 +237,7 @@ export function summarySoFar(
 }
 
 /** Makes the --report file from the summary; says what happened in one line. */
-export type WriteRunReport = (summary: RunSummary) => Promise<{ ok: boolean; message: string; interrupted?: boolean }>;
+export type WriteRunReport = (summary: RunSummary) => Promise<ReportMade>;
 
 /**
  * The end of a run: the explanations, the summary (terminal and --summary-json, with the exit code and
@@ -332,7 +333,7 @@ export async function finishRun(
     if (!made.ok) {
       reporter.error(made.message);
       // One a signal ended is an interrupted run's (130), as `report`'s own.
-      if (code === ExitCode.ok || code === ExitCode.someFailed) said = { code: made.interrupted ? ExitCode.interrupted : ExitCode.usage, error: made.message };
+      if (code === ExitCode.ok || code === ExitCode.someFailed) said = { code: reportFailureCode(made), error: made.message };
     } else if (!empty && !quiet) reporter.info(made.message);
     if (said !== ending || !early) code = writeSummary(said.code, said.error);
   }

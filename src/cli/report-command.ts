@@ -30,6 +30,7 @@ import { ownFdOf } from '../util/own-fd.js';
 import { counted } from '../util/group-digits.js';
 import { notValidJson } from '../util/json-error-place.js';
 import { openReplacingFile, type ReplacingFile, writeWhole } from './replacing-writer.js';
+import { envKeyRedactor, isBug } from './internal-error.js';
 
 const HELP = `
 Examples:
@@ -168,7 +169,8 @@ export async function reportCommand(argv: readonly string[], io: CliIo): Promise
   } catch (err) {
     // `report … -o - | head`: the reader leaving is no error to report, as for a run.
     if (err instanceof RunError) return runErrorExit(err, io);
-    io.stderr.write(`llm-batch: cannot write the report: ${(err as Error).message}\n`);
+    if (isBug(err)) throw err;
+    io.stderr.write(`llm-batch: cannot write the report: ${envKeyRedactor(io.env)((err as Error).message)}\n`);
     return ExitCode.usage;
   }
 }

@@ -3,7 +3,9 @@ import os from 'node:os';
 import path from 'node:path';
 import type { PriceLookup } from '../budget/prices.js';
 import type { BatchEvent } from '../engine/events.js';
-import { OutputWriteError } from '../errors.js';
+import { ExitCode, OutputWriteError } from '../errors.js';
+import { createRedactor } from '../redact.js';
+import { internalErrorMessage, isBug } from './internal-error.js';
 import { writeProblem } from '../util/path-words.js';
 import { atProcessExit } from './process-exit.js';
 import { openFileWriter, readRunMeta, writeEach, type RowWriter } from '../output/index.js';
@@ -12,7 +14,7 @@ import { resultsFormat, STDOUT_SOURCE } from '../report/report-target.js';
 import { LIST_PRICING } from '../report/row-cost.js';
 import type { ResultRow } from '../types.js';
 import type { RunSummary } from '../ui/summary.js';
-import type { CliConfig } from './config.js';
+import { apiKeyOf, type CliConfig } from './config.js';
 import { isStreamTarget } from './stream-target.js';
 import { uncollectedWords } from './batch-end-lines.js';
 import type { UncollectedBatches } from '../report/report-data.js';
@@ -20,6 +22,19 @@ import { counted } from '../util/group-digits.js';
 import { writeReport } from '../report/write-report.js';
 import { shellQuote } from './shell-quote.js';
 import { fieldOrderOf } from './stored-csv-columns.js';
+
+/** What writing a run's report came to: a line to say, and for a failure, what it was. */
+export interface ReportMade {
+  message: string;
+  ok: boolean;
+  /** A signal ended it (130). */
+  interrupted?: boolean;
+  /** A bug ended it (70). */
+  bug?: boolean;
+}
+
+/** The exit code a failed report gives a run that had none of its own: 130, 70 or 2. */
+export const reportFailureCode = (made: ReportMade): number => (made.interrupted ? ExitCode.interrupted : made.bug ? ExitCode.internal : ExitCode.usage);
 
 /**
  * `--report FILE` on a run: notes when every request left and every 429 came back (rows only keep
@@ -99,7 +114,7 @@ export class RunReport {
     outputKept: boolean,
     /** `signal`: a stop that ends the report unwritten (see StopSignals.closing). */
     extra: { events?: boolean; batches?: UncollectedBatches; signal?: AbortSignal } = {},
-  ): Promise<{ message: string; ok: boolean; interrupted?: boolean }> {
+  ): Promise<ReportMade> {
     const file = outputKept ? undefined : this.outputFile;
     try {
       if (extra.signal?.aborted) return this.interrupted(file, summary);
@@ -146,7 +161,15 @@ export class RunReport {
       return { ok: true, message: `report of ${counted(outcome.rows, 'row')} written to ${this.config.report}${pending}` };
     } catch (err) {
       if (extra.signal?.aborted) return this.interrupted(file, summary);
-      return { ok: false, message: `cannot write --report ${this.config.report}: ${writeProblem(err, this.config.report!)}` };
+      const redact = createRedactor([apiKeyOf(this.config)]);
+      // A bug is said as one (exit 70), not as a file that could not be written; either way the rows stay.
+      if (isBug(err))
+        return {
+          ok: false,
+          bug: true,
+          message: `internal error while writing --report ${this.config.report} (please report it; the rows are kept): ${internalErrorMessage(err, redact).replace(/^internal error: /, '')}`,
+        };
+      return { ok: false, message: redact(`cannot write --report ${this.config.report}: ${writeProblem(err, this.config.report!)}`) };
     } finally {
       await this.dispose();
     }
@@ -156,7 +179,7 @@ export class RunReport {
    * A report a signal ended: none written, a file there left as it was. The resume command of a
    * stopped run writes it; else, from an output file, `report` makes it.
    */
-  private interrupted(file: string | undefined, summary: RunSummary): { message: string; ok: false; interrupted: true } {
+  private interrupted(file: string | undefined, summary: RunSummary): ReportMade {
     const report = this.config.report;
     const remake = file && !summary.stopped ? `; \`llm-batch report ${shellQuote(file)} -o ${shellQuote(report)}\` makes it from the rows` : '';
     return { ok: false, interrupted: true, message: `interrupted: no report written (${report} is left as it was)${remake}` };

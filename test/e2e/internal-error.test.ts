@@ -106,3 +106,59 @@ describe('a bug mid-run', () => {
     expect(fs.readdirSync(tmp)).toEqual([]);
   });
 });
+
+/**
+ * A bug in a command other than a run. `merge`, `status` and `cancel` said it as one of their own
+ * failures: "llm-batch: MESSAGE", exit 1 (some prompts failed), the key not taken out; `report`'s
+ * was "cannot write the report", exit 2, and a run's `--report` "cannot write --report FILE". Now
+ * each is exit 70 (the run's rows kept), the key taken out.
+ */
+describe('a bug outside a run', () => {
+  const words = `planted bug ${SECRET_KEY}`;
+  const results = () => writePrompts(ctx.dir, 'in.txt', ['a', 'PLANTED', 'c']);
+  it('in merge: exit 70, its stack without the key, -o left unmade', async () => {
+    const input = results();
+    const out = path.join(ctx.dir, 'out.jsonl');
+    const first = await runCli([input, '-o', out, '--base-url', ctx.server.url, '-m', 'm']);
+    expect(first.code, first.stderr).toBe(0);
+    const merged = path.join(ctx.dir, 'merged.jsonl');
+    const r = await runCli(['merge', out, '-o', merged], { env: { NODE_OPTIONS: bugOnStringify(ctx.dir, 'prompt', 'PLANTED', words) } });
+    expect(r.code, r.stderr).toBe(70);
+    expect(r.stderr).toMatch(/^llm-batch: internal error: TypeError: planted bug \[redacted\]\n {4}at /);
+    expect(r.stderr).not.toContain(SECRET_KEY);
+    expect(fs.existsSync(merged)).toBe(false);
+    expect(fs.readdirSync(ctx.dir).filter((name) => name.includes('.tmp'))).toEqual([]);
+  });
+  it('in report: exit 70, not "cannot write the report", and no report file', async () => {
+    const input = results();
+    const out = path.join(ctx.dir, 'out.jsonl');
+    expect((await runCli([input, '-o', out, '--base-url', ctx.server.url, '-m', 'm'])).code).toBe(0);
+    const html = path.join(ctx.dir, 'r.html');
+    const r = await runCli(['report', out, '-o', html], { env: { NODE_OPTIONS: bugOnStringify(ctx.dir, 'goneBatches', 0, words) } });
+    expect(r.code, r.stderr).toBe(70);
+    expect(r.stderr).toMatch(/^llm-batch: internal error: TypeError: planted bug \[redacted\]\n {4}at /);
+    expect(r.stderr).not.toContain('cannot write the report');
+    expect(r.stderr).not.toContain(SECRET_KEY);
+    expect(fs.existsSync(html)).toBe(false);
+  });
+  it.each([[[]], [['--batch-api', '--poll', '0.05']]])(
+    "%j in the run's --report: exit 70 and said so, every row kept, the summary says it",
+    async (runFlags) => {
+      const input = results();
+      const out = path.join(ctx.dir, 'out.jsonl');
+      const html = path.join(ctx.dir, 'r.html');
+      const summaryJson = path.join(ctx.dir, 'summary.json');
+      const args = [input, '-o', out, '--base-url', ctx.server.url, '-m', 'm', '--report', html, '--summary-json', summaryJson, ...runFlags];
+      const r = await runCli(args, { env: { NODE_OPTIONS: bugOnStringify(ctx.dir, 'goneBatches', 0, words) } });
+      expect(r.code, r.stderr).toBe(70);
+      const line = `internal error while writing --report ${html} (please report it; the rows are kept): TypeError: planted bug [redacted]`;
+      expect(r.stderr).toContain(`llm-batch: ${line}\n`);
+      expect(r.stderr).not.toContain(SECRET_KEY);
+      expect(parseJsonl<ResultRow>(fs.readFileSync(out, 'utf8')).filter((row) => row.error === null)).toHaveLength(3);
+      expect(fs.existsSync(html)).toBe(false);
+      const summary = fs.readFileSync(summaryJson, 'utf8');
+      expect(summary).not.toContain(SECRET_KEY);
+      expect(JSON.parse(summary)).toMatchObject({ exitCode: 70, error: line, ok: 3 });
+    },
+  );
+});

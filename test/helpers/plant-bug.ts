@@ -6,16 +6,17 @@ import { pathToFileURL } from 'node:url';
  * NODE_OPTIONS (`--import=…`) for a CLI with a bug planted: the first JSON.stringify of an object
  * whose `key` is `value` throws a TypeError, as a bug in making it would, at a known step rather
  * than on a timer: a result row (`prompt`, a prompt of the input), the run's own summary (`stopped`,
- * null). The hook module is written in `dir`.
+ * null), a report's data (`goneBatches`, 0). The TypeError says `words`. The hook module is
+ * written in `dir`.
  */
-export function bugOnStringify(dir: string, key: string, value: string | null): string {
+export function bugOnStringify(dir: string, key: string, value: string | number | null, words = 'planted bug'): string {
   return hookModule(path.join(dir, `bug-on-${key}.mjs`), [
     'const original = JSON.stringify;',
     'let planted = true;',
     'JSON.stringify = function (value, ...rest) {',
     `  if (planted && value !== null && typeof value === 'object' && ${JSON.stringify(key)} in value && value[${JSON.stringify(key)}] === ${JSON.stringify(value)}) {`,
     '    planted = false;',
-    "    throw new TypeError('planted bug');",
+    `    throw new TypeError(${JSON.stringify(words)});`,
     '  }',
     '  return original.call(this, value, ...rest);',
     '};',
