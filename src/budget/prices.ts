@@ -1,7 +1,7 @@
 import { PRICES, priceFor, priceNames } from '../pricing.js';
 import { UsageError } from '../errors.js';
 import { readProblem } from '../util/path-words.js';
-import { plainDecimal } from '../util/plain-decimal.js';
+import { decimalOutOfRange, plainDecimal } from '../util/plain-decimal.js';
 import { readTextCapped } from '../util/read-capped.js';
 import { notValidJson } from '../util/json-error-place.js';
 import { closestWord } from '../util/closest-word.js';
@@ -53,6 +53,20 @@ export function parsePrice(text: string): TokenPrice | undefined {
 }
 
 /**
+ * Why a price's figures are out of the range decimal flags take (too large, or positive and under a
+ * picodollar a million tokens), else undefined: `IN/OUT[/CACHED]` as typed, or a file's numbers.
+ * A file's `1e300` priced an answer at a dollar figure 300 digits long.
+ */
+export function priceRangeProblem(price: string | readonly unknown[]): string | undefined {
+  const figures = typeof price === 'string' ? price.trim().split('/') : price;
+  for (const figure of figures) {
+    const problem = typeof figure === 'string' || typeof figure === 'number' ? decimalOutOfRange(figure, 'price') : undefined;
+    if (problem) return problem;
+  }
+  return undefined;
+}
+
+/**
  * A prices file: `{"model": {"input": 0.15, "output": 0.6, "cached_input": 0.075}}` or
  * `{"model": "0.15/0.60"}`, USD per million tokens. Errors name the file and the model.
  */
@@ -75,6 +89,8 @@ export function readPricesFile(file: string): Map<string, TokenPrice> {
   const prices = new Map<string, TokenPrice>();
   for (const [model, value] of Object.entries(raw as Record<string, unknown>)) {
     const where = `--prices ${file}: "${model}"`;
+    const range = priceRangeProblem(typeof value === 'string' ? value : Object.values(value ?? {}));
+    if (range) throw new UsageError(`${where}: ${range[0]!.toLowerCase()}${range.slice(1)}`);
     if (typeof value === 'string') {
       const price = parsePrice(value);
       if (!price) throw new UsageError(`${where}: expected "IN/OUT" or "IN/OUT/CACHED" in USD per million tokens, got "${value}"`);

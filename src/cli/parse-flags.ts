@@ -1,7 +1,7 @@
 import { InvalidArgumentError } from 'commander';
 import { parseShard } from '../input/shard.js';
-import { parsePrice, type TokenPrice } from '../budget/prices.js';
-import { isPlainDecimal, plainDecimal } from '../util/plain-decimal.js';
+import { parsePrice, priceRangeProblem, type TokenPrice } from '../budget/prices.js';
+import { decimalOutOfRange, plainDecimal } from '../util/plain-decimal.js';
 
 /** Digits only: an integer flag given `1.50` or `1e5` is refused, not rounded or expanded. */
 const DIGITS = /^\s*\d+\s*$/;
@@ -37,27 +37,10 @@ export function signedInteger(value: string): number {
   return inRange(value, SIGNED_DIGITS, 'Expected a whole number in plain digits, e.g. 7 or -1.');
 }
 
-/** The largest decimal a flag takes: the whole-number flags' limit, so both kinds say one figure. */
-export const MAX_DECIMAL = Number.MAX_SAFE_INTEGER;
-/**
- * The least a positive decimal flag takes: a picodollar, the unit --max-cost counts in (a smaller cap
- * is $0). Far smaller, a double reads the digits as 0, which "greater than 0" must not then refuse.
- */
-export const MIN_POSITIVE_DECIMAL = 1e-12;
-const MIN_POSITIVE_SHOWN = '0.000000000001';
-
-/** A plain decimal past MAX_DECIMAL: `1` and 400 zeros is a decimal, only too large (Number() makes it Infinity). */
-function tooLargeDecimal(value: string): boolean {
-  return isPlainDecimal(value) && Number(value) > MAX_DECIMAL;
-}
-
 export function positiveNumber(value: string): number {
-  if (tooLargeDecimal(value)) throw new InvalidArgumentError(`Too large: the largest accepted is ${MAX_DECIMAL}.`);
+  const problem = decimalOutOfRange(value);
+  if (problem) throw new InvalidArgumentError(`${problem}.`);
   const n = plainDecimal(value);
-  // `0.000…01` is above 0 as typed, whatever a double makes of it: only digits that are all zeros are 0.
-  if (n !== undefined && n < MIN_POSITIVE_DECIMAL && /[1-9]/.test(value)) {
-    throw new InvalidArgumentError(`Too small: the smallest accepted is ${MIN_POSITIVE_SHOWN}.`);
-  }
   if (n === undefined || n <= 0) throw new InvalidArgumentError('Expected a decimal number greater than 0, e.g. 2 or 0.5.');
   return n;
 }
@@ -119,7 +102,8 @@ export function shard(value: string): { index: number; count: number } {
 
 /** `IN/OUT[/CACHED_IN]` in USD per million tokens. */
 export function priceFlag(value: string): TokenPrice {
-  if (value.split('/').some(tooLargeDecimal)) throw new InvalidArgumentError(`Too large: the largest price accepted is ${MAX_DECIMAL}.`);
+  const problem = priceRangeProblem(value);
+  if (problem) throw new InvalidArgumentError(`${problem}.`);
   const price = parsePrice(value);
   if (!price) throw new InvalidArgumentError('Expected IN/OUT or IN/OUT/CACHED in USD per million tokens, e.g. 0.15/0.60 or 0.15/0.60/0.075.');
   return price;

@@ -124,13 +124,15 @@ describe('the numeric flags of a run', () => {
     for (const value of ['9007199254740991', '0.000000000001']) expect(parse([flag, value]).code, `${flag} ${value}`).toBeUndefined();
   });
 
-  it('--price: a figure in plain digits too large is said to be, naming the limit; a tiny one is a price of 0', () => {
-    for (const value of [`${HUGE}/1`, `1/1/${HUGE}`]) {
-      expect(parse(['--price', value]).stderr.split('\n')[0]).toBe(
-        `llm-batch: option '--price <in/out[/cached]>' argument '${value}' is invalid. Too large: the largest price accepted is 9007199254740991.`,
-      );
+  it('--price: a figure in plain digits too large or too small is said to be, naming the limit (the README says both)', () => {
+    const line = (value: string, said: string) => `llm-batch: option '--price <in/out[/cached]>' argument '${value}' is invalid. ${said}`;
+    for (const value of [`${HUGE}/1`, `1/1/${HUGE}`, '9007199254740992/1']) {
+      expect(parse(['--price', value]).stderr.split('\n')[0]).toBe(line(value, 'Too large: the largest price accepted is 9007199254740991.'));
     }
-    expect(parse(['--price', `${TINY}/1`])).toMatchObject({ code: undefined, opts: { price: { input: 0, output: 1 } } });
+    for (const value of [`${TINY}/1`, '0.0000000000001/0', '1/0.0000000000001', '1/1/0.0000000000001']) {
+      expect(parse(['--price', value]).stderr.split('\n')[0]).toBe(line(value, 'Too small: the smallest price accepted is 0.000000000001.'));
+    }
+    expect(parse(['--price', '0.000000000001/0/0.0'])).toMatchObject({ code: undefined, opts: { price: { input: 1e-12, output: 0, cachedInput: 0 } } });
   });
 
   it('--max-cost 1.50 is $1.50, and .5 is half a dollar', () => {
