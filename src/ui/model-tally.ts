@@ -33,8 +33,19 @@ export class ModelTally {
     private readonly prices: PriceLookup = createPriceLookup({}),
   ) {}
 
+  /**
+   * The model a row was asked of. A line the input refused (bad JSON, a bad field) was asked of none:
+   * counted under the first model, its 4 bad lines read "gpt-4o-mini: 1 ok, 4 failed". The run's own
+   * line counts them (`input 4`).
+   */
+  private modelOf(row: ResultRow): string | undefined {
+    if (row.requested_model) return row.requested_model;
+    return row.error?.type === 'input' ? undefined : this.runModel;
+  }
+
   add(row: ResultRow): void {
-    const model = row.requested_model ?? this.runModel;
+    const model = this.modelOf(row);
+    if (model === undefined) return;
     let f = this.byModel.get(model);
     if (!f) {
       f = { model, ok: 0, failed: 0, fromCache: 0, promptTokens: 0, completionTokens: 0, cachedPromptTokens: 0, usd: null };
@@ -59,7 +70,8 @@ export class ModelTally {
    * uncountRow does out of the run's: its tokens stay, they were paid for.
    */
   uncount(row: ResultRow): void {
-    const f = this.byModel.get(row.requested_model ?? this.runModel);
+    const model = this.modelOf(row);
+    const f = model === undefined ? undefined : this.byModel.get(model);
     if (!f) return;
     if (row.error) f.failed--;
     else f.ok--;

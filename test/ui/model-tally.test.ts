@@ -54,6 +54,31 @@ describe('ModelTally', () => {
     ]);
   });
 
+  it("a line the input refused is no model's: not counted under the first model, as it was (4 bad lines: 1 ok, 4 failed)", () => {
+    const tally = new ModelTally('gpt-4o-mini', ['gpt-4o-mini', 'gpt-4.1']);
+    const refused = row('', {
+      requested_model: undefined,
+      sample: undefined,
+      model: null,
+      response: null,
+      usage: null,
+      error: { type: 'input', message: 'invalid JSON' },
+    });
+    tally.add(row('gpt-4o-mini'));
+    tally.add(refused);
+    tally.add(row('gpt-4.1'));
+    expect(tally.figures().map((f) => [f.model, f.ok, f.failed])).toEqual([
+      ['gpt-4o-mini', 1, 0],
+      ['gpt-4.1', 1, 0],
+    ]);
+    // Nor taken back out of one (a row that could not be written).
+    tally.uncount(refused);
+    expect(tally.figures().map((f) => f.failed)).toEqual([0, 0]);
+    // A failed request's row without a model asked (none of a matrix's) is still the run's model's.
+    tally.add(row('', { requested_model: undefined, model: null, response: null, usage: null, error: { type: 'http', message: 'x' } }));
+    expect(tally.figures()[0]).toMatchObject({ model: 'gpt-4o-mini', failed: 1 });
+  });
+
   it('a model answered only from the cache says nothing was sent', () => {
     const tally = new ModelTally('gpt-4o-mini');
     tally.add(row('gpt-4o-mini', { cached: true }));
