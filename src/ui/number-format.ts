@@ -45,12 +45,14 @@ export function exactUsd(x: number, up = false): string {
 }
 
 /**
- * US dollars for an estimate: `$12.35`, `$0.0123`; under $0.0001 two significant digits
- * (`$0.000051`), as budget messages show them: a pilot run on a cheap model costs that little.
+ * US dollars for an estimate: `$12.35`, `$0.0123`; under $0.001 two significant digits
+ * (`$0.000051`, `$0.00014`), as budget messages show them: a pilot run on a cheap model costs that
+ * little. Four decimals from $0.0001 showed $0.000144 as `$0.0001`, one digit, beside a smaller
+ * model's `$0.000096`.
  */
 export function usd(x: number): string {
   if (x === 0) return '$0.00';
-  if (x < 0.0001) return exactUsd(x);
+  if (x < 0.001) return exactUsd(x);
   // On the rounded figure: $0.99999 is `$1.00`, not `$1.0000`. Rounded on the decimal (groupDigits),
   // as exactUsd rounds the budget's: $0.00575 is `$0.0058` in both, not `$0.0057` (toFixed's binary value).
   const four = groupDigits(x, 4);

@@ -413,7 +413,7 @@ describe('answers without usage', () => {
       tally.byModel,
     );
     expect(some.estimatedCost).toMatchObject({ atLeast: true });
-    expect(formatSummaryLine(some)).toMatch(/\(1 answer without usage\) · est\. ≥ \$0\.0008 at /);
+    expect(formatSummaryLine(some)).toMatch(/\(1 answer without usage\) · est\. ≥ \$0\.00075 at /);
     const none = buildSummary(stats({ ok: 2, requests: 2, rowsWithoutUsage: 2 }), 1000, undefined, null, 'gpt-4o-mini', new UsageTally('gpt-4o-mini').byModel);
     expect(formatSummaryLine(none)).toMatch(/\(2 answers without usage\) · cost unknown \(no usage reported\) · /);
     const all = buildSummary(stats({ ok: 1, requests: 1, promptTokens: 1000, completionTokens: 1000 }), 1000, undefined, null, 'gpt-4o-mini', tally.byModel);
