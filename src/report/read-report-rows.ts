@@ -15,7 +15,15 @@ import type { FileSnapshot } from '../output/file-snapshot.js';
 /** Columns of ours in a results CSV that are not structured-output fields. */
 const KNOWN_CSV = new Set(CSV_COLUMNS);
 
-const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+/**
+ * A number field of a JSONL row: null when absent or null, refused when it is something else (as
+ * --compact, merge and --resume refuse it): `"attempts": "x"` was read as 1 attempt.
+ */
+function num(v: unknown, key: string): number | null {
+  if (v === undefined || v === null) return null;
+  if (typeof v === 'number' && Number.isFinite(v)) return v;
+  throw new Error(`"${key}" must be a number`);
+}
 const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -59,15 +67,15 @@ export function reportRowFromJson(value: unknown): ReportRow {
   const output = value['output'];
   return {
     id: String(id),
-    line: num(value['line']) ?? 0,
+    line: num(value['line'], 'line') ?? 0,
     prompt: str(value['prompt']) ?? '',
     response: str(value['response']),
     errorType: error ? (str(error['type']) ?? 'unknown') : null,
     errorMessage: error ? (str(error['message']) ?? '') : null,
-    errorStatus: error ? num(error['status']) : null,
+    errorStatus: error ? num(error['status'], 'error.status') : null,
     errorCode: error ? str(error['code']) : null,
-    attempts: num(value['attempts']) ?? 1,
-    latencyMs: num(value['latency_ms']),
+    attempts: num(value['attempts'], 'attempts') ?? 1,
+    latencyMs: num(value['latency_ms'], 'latency_ms'),
     startedMs: time(value['started_at']),
     finishedMs: time(value['finished_at']),
     // The model asked for groups a comparison: a failed row has no answering model, but was asked of one.
@@ -75,11 +83,11 @@ export function reportRowFromJson(value: unknown): ReportRow {
     requestedModel: str(value['requested_model']),
     servedModel: str(value['model']),
     finishReason: str(value['finish_reason']),
-    promptTokens: usage ? num(usage['prompt_tokens']) : null,
-    completionTokens: usage ? num(usage['completion_tokens']) : null,
-    cachedTokens: usage ? num(usage['cached_tokens']) : null,
+    promptTokens: usage ? num(usage['prompt_tokens'], 'usage.prompt_tokens') : null,
+    completionTokens: usage ? num(usage['completion_tokens'], 'usage.completion_tokens') : null,
+    cachedTokens: usage ? num(usage['cached_tokens'], 'usage.cached_tokens') : null,
     batchId: str(value['batch_id']),
-    sample: num(value['sample']),
+    sample: num(value['sample'], 'sample'),
     cached: value['cached'] === true,
     output: isObject(output) ? output : output === undefined || output === null ? null : { value: output },
   };
@@ -96,11 +104,14 @@ export function reportRowFromJson(value: unknown): ReportRow {
 export function reportRowFromCsv(record: Record<string, string>, fieldColumns?: readonly string[], cachedTokens = true, escapedFormulas = false): ReportRow {
   const asWritten = (text: string): string => (escapedFormulas ? unescapeCell(text) : text);
   const cell = (name: string): string => asWritten(record[name] ?? '');
+  // A cell that is no number is refused, as --compact, merge and --resume refuse it: a header
+  // repeated by `>>` (its "line" cell is "line") was a failed row of error type "error_type".
   const n = (name: string): number | null => {
-    const raw = cell(name).trim();
-    if (raw === '') return null;
+    const raw = cell(name);
+    if (raw.trim() === '') return null;
     const v = Number(raw);
-    return Number.isFinite(v) ? v : null;
+    if (!Number.isFinite(v)) throw new Error(`column "${name}" must be a number, got ${JSON.stringify(raw)}`);
+    return v;
   };
   const opt = (name: string): string | null => (cell(name) === '' ? null : cell(name));
   const errorType = opt('error_type');
@@ -229,7 +240,13 @@ export async function* readReportRows(path: string, format: 'jsonl' | 'csv', opt
   try {
     for await (const { record, info } of parser as AsyncIterable<{ record: Record<string, string>; info: Info }>) {
       last = info;
-      yield reportRowFromCsv(record, fieldColumns, cachedTokens, escapedFormulas);
+      let row: ReportRow;
+      try {
+        row = reportRowFromCsv(record, fieldColumns, cachedTokens, escapedFormulas);
+      } catch (err) {
+        throw bad(path, info.lines, `not a result row (${(err as Error).message})`);
+      }
+      yield row;
     }
   } catch (err) {
     if (err instanceof RunError) throw err;

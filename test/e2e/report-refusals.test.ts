@@ -65,6 +65,25 @@ describe('llm-batch report of a file that is not a results file', () => {
     ['a prompts CSV', 'prompts.csv', 'id,prompt\n1,hi\n', /prompts\.csv:1: not a results header: no "response" column \(columns: "id", "prompt"\)/],
     ['a JSONL of objects that are not rows', 'other.jsonl', '{"a":1}\n{"b":2}\n', /other\.jsonl:1: not a result row \(missing "id"\)/],
     ['a JSONL of arrays', 'other.jsonl', '[1,2]\n', /other\.jsonl:1: not a result row \(not a JSON object\)/],
+    // As --compact, merge and --resume refuse them: read as 1 attempt, and as a failed row of type "error_type".
+    [
+      'a JSONL row whose "attempts" is no number',
+      'rows.jsonl',
+      '{"id":"a","response":"x","error":null}\n{"id":"b","response":"y","error":null,"attempts":"x"}\n',
+      /rows\.jsonl:2: not a result row \("attempts" must be a number\)/,
+    ],
+    [
+      'a JSONL row whose usage has a token count that is no number',
+      'rows.jsonl',
+      '{"id":"a","response":"x","error":null,"usage":{"prompt_tokens":"9","completion_tokens":1}}\n',
+      /rows\.jsonl:1: not a result row \("usage\.prompt_tokens" must be a number\)/,
+    ],
+    [
+      'a results CSV with its header repeated (two runs appended with >>)',
+      'app.csv',
+      'id,line,prompt,response,error_type,error_message,error_status,attempts\n1,1,a,x,,,,1\nid,line,prompt,response,error_type,error_message,error_status,attempts\n2,2,b,y,,,,1\n',
+      /app\.csv:3: not a result row \(column "line" must be a number, got "line"\)/,
+    ],
   ])('%s: one line naming file and line, exit 2, no report written', async (_what, name, text, message) => {
     const earlier = withEarlierReport();
     const file = path.join(earlier.dir, name);
