@@ -144,8 +144,8 @@ async function joinedLine(file: string, bytes: number, encoding: InputEncoding |
 
 /** Whether the file's lines end in a lone CR (its head says, as readLines reads it: see lineBreaksOf). */
 async function crLineBreaks(handle: fs.promises.FileHandle, encoding: InputEncoding): Promise<boolean> {
-  // At least LINE_BREAKS_HEAD_CHARS characters, whatever the encoding (UTF-8 takes up to 4 bytes for 2).
-  const head = Buffer.alloc(4 * LINE_BREAKS_HEAD_CHARS);
+  // Twice LINE_BREAKS_HEAD_CHARS characters at least (what lineBreaksOf may need), whatever the encoding (UTF-8 takes up to 4 bytes for 2).
+  const head = Buffer.alloc(8 * LINE_BREAKS_HEAD_CHARS);
   const { bytesRead } = await handle.read(head, 0, head.length, 0);
   const text = new TextDecoder(encoding === 'latin1' ? 'windows-1252' : encoding).decode(head.subarray(0, bytesRead));
   return lineBreaksOf(text, bytesRead < head.length) === 'cr';

@@ -172,9 +172,9 @@ export const LINE_BREAKS_HEAD_CHARS = 64 * 1024;
 
 /**
  * How the lines of a file starting with `head` end (`whole`: nothing follows): `cr` (a classic Mac
- * file) when its head holds a `\r` and no `\n` at all, `lf` otherwise, so that a lone `\r` in an LF
- * file stays text wherever it is. The head is the first LINE_BREAKS_HEAD_CHARS characters, or up to
- * the first line break when that comes later. Undefined while `head` is too short to tell.
+ * file) when its first `\r` is followed by LINE_BREAKS_HEAD_CHARS characters (or the end) with no
+ * `\n`, `lf` otherwise, so that a lone `\r` in an LF file stays text wherever it is. Undefined
+ * while `head` is too short to tell: up to twice LINE_BREAKS_HEAD_CHARS characters.
  */
 export function lineBreaksOf(head: string, whole: boolean): 'lf' | 'cr' | undefined {
   return decideBreaks(head.length, head.indexOf('\r'), head.indexOf('\n'), whole);
@@ -223,13 +223,17 @@ function units(text: string | Uint8Array, end: number): number {
   return n;
 }
 
-/** lineBreaksOf, from the positions of the first `\r` and `\n` (-1: none) in the first `length` characters. */
+/**
+ * lineBreaksOf, from the positions of the first `\r` and `\n` (-1: none) in the first `length`
+ * characters. A classic Mac file is one whose first CR is followed by LINE_BREAKS_HEAD_CHARS
+ * characters (or the end) without an LF. Counted from the start instead, an LF file whose first
+ * line held a lone CR past 64K characters was split at it, and every later line and id shifted by one.
+ */
 function decideBreaks(length: number, cr: number, lf: number, whole: boolean): 'lf' | 'cr' | undefined {
-  // The CR of a CRLF ends an LF file's line, however long its first line is.
-  if (lf !== -1) return cr !== -1 && cr < lf - 1 && lf >= LINE_BREAKS_HEAD_CHARS ? 'cr' : 'lf';
-  // A CR that ends the text so far may be a CRLF's: the next character tells.
-  if (cr !== -1 && (whole || length >= LINE_BREAKS_HEAD_CHARS)) return whole || cr < length - 1 ? 'cr' : undefined;
-  return whole ? 'lf' : undefined;
+  if (cr === -1) return lf !== -1 || whole ? 'lf' : undefined;
+  // The CR of a CRLF (lf = cr + 1), or one after the first LF, is an LF file's, however long its first line is.
+  if (lf !== -1) return lf - cr > LINE_BREAKS_HEAD_CHARS ? 'cr' : 'lf';
+  return whole || length - cr > LINE_BREAKS_HEAD_CHARS ? 'cr' : undefined;
 }
 
 function stripCR(text: string): string {

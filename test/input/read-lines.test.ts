@@ -107,12 +107,22 @@ describe('readLines', () => {
     ],
     [
       'a classic Mac head: a CRLF or LF later ends lines too, as one break each',
-      `${'x'.repeat(LINE_BREAKS_HEAD_CHARS)}\rb\r\nc\nd`,
+      `a\r${'x'.repeat(LINE_BREAKS_HEAD_CHARS)}\rb\r\nc\nd`,
       [
-        [1, 'x'.repeat(LINE_BREAKS_HEAD_CHARS)],
-        [2, 'b'],
-        [3, 'c'],
-        [4, 'd'],
+        [1, 'a'],
+        [2, 'x'.repeat(LINE_BREAKS_HEAD_CHARS)],
+        [3, 'b'],
+        [4, 'c'],
+        [5, 'd'],
+      ],
+    ],
+    [
+      // Taken for a classic Mac file, it was 3 lines: every later line and id one off.
+      'an LF file whose first line holds a lone CR past the first 64K characters: the CR is text',
+      `${'A'.repeat(LINE_BREAKS_HEAD_CHARS + 4464)}\r${'B'.repeat(10)}\nsecond\n`,
+      [
+        [1, `${'A'.repeat(LINE_BREAKS_HEAD_CHARS + 4464)}\r${'B'.repeat(10)}`],
+        [2, 'second'],
       ],
     ],
     [
@@ -162,7 +172,11 @@ describe('readLines', () => {
     expect(lineBreaksOf(`${long}\r\nfoo\rbar\n`, false)).toBe('lf');
     expect(lineBreaksOf(`${long}\r`, false)).toBeUndefined();
     expect(lineBreaksOf(`${long}\r`, true)).toBe('cr');
-    expect(lineBreaksOf(`${long}\rb`, false)).toBe('cr');
+    // A CR past the head tells once 64K characters follow it: with an LF among them, it was text.
+    expect(lineBreaksOf(`${long}\rb`, false)).toBeUndefined();
+    expect(lineBreaksOf(`${long}\rb\n`, false)).toBe('lf');
+    expect(lineBreaksOf(`${long}\r${'b'.repeat(LINE_BREAKS_HEAD_CHARS - 1)}\n`, false)).toBe('lf');
+    expect(lineBreaksOf(`${long}\r${'b'.repeat(LINE_BREAKS_HEAD_CHARS + 1)}`, false)).toBe('cr');
   });
 
   it('turns a failing source into an InputError naming it', async () => {
