@@ -13,7 +13,7 @@ import { resolveDataConfig, type DataConfig } from './data-config.js';
 import { cacheDirFlagProblem, cacheDirSource, NoHomeError, resolveCacheDir, type CacheDirSource } from '../cache/cache-dir.js';
 import type { TokenPrice } from '../budget/prices.js';
 import { LEGACY_STORE_FILE, STORE_FILE } from '../cache/store-files.js';
-import { isOpenAs, sameFile } from '../util/same-file.js';
+import { isOpenAs, readsDescriptor, sameFile } from '../util/same-file.js';
 import { createRedactor } from '../redact.js';
 import { checkSummaryTarget } from './summary-target.js';
 import { checkBatchStateTarget } from './batch-state-target.js';
@@ -502,6 +502,14 @@ export function resolveCliConfig(inputArg: string | undefined, flags: RawFlags, 
   const cache = resolveCache(flags, env);
   checkSideFiles(input, output, flags, environment, cache);
   checkFlagCombinations(input, output, flags);
+  for (const [flag, value, what] of [
+    ['--template', flags.template, 'template'],
+    ['--system', flags.system, 'system message'],
+  ] as const) {
+    // Read first, the flag took every prompt: "no prompts on stdin", or a template "with no {{field}}".
+    if (input.kind === 'stdin' && value?.startsWith('@') && readsDescriptor(value.slice(1), environment.stdinFd))
+      throw new UsageError(`${flag} ${value} reads standard input, where the prompts come from: give the ${what} or the prompts as a file`);
+  }
   const template = flagText('--template', flags.template);
   const system = flagText('--system', flags.system);
   // As the key typed in an argument is refused (key-in-arguments.ts): a file's text is repeated as well,

@@ -82,3 +82,13 @@ export function isOpenAs(file: string, fd: number | undefined): boolean {
 export function openAsOne(a: number | undefined, b: number | undefined): boolean {
   return oneRegularFile(fstatOf(a), fstatOf(b));
 }
+
+/**
+ * Whether reading `file` reads what descriptor `fd` is open on, whatever it is (a pipe too):
+ * `-t @/dev/stdin` with the prompts on stdin. Same device and inode.
+ */
+export function readsDescriptor(file: string, fd: number | undefined): boolean {
+  const open = fstatOf(fd);
+  const named = statOf(file);
+  return open !== undefined && named !== undefined && open.dev === named.dev && open.ino === named.ino;
+}

@@ -3,16 +3,49 @@
  * which would be sent as the text itself, is refused with the @ form to use. Those files, and
  * --json-schema's and --prices', are read up to 16 MB. Spawns the BUILT CLI.
  */
+import { execFile as execFileCb } from 'node:child_process';
+import { promisify } from 'node:util';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { stderrLines, useServers } from '../helpers/mock-server-hooks.js';
 import { runInWorker } from '../helpers/run-in-worker.js';
-import { SECRET_KEY } from '../helpers/run-cli.js';
+import { BIN, runCli, SECRET_KEY } from '../helpers/run-cli.js';
 
 const { dir, fresh, writeFile } = useServers('llm-batch-flag-files-');
+const execFile = promisify(execFileCb);
 
 describe.concurrent('-t @FILE and -s @FILE', () => {
+  // Read first, the template took every prompt: "no prompts on stdin" (exit 5), or a template "with no {{field}}".
+  it.each([
+    ['-t', '--template', 'template'],
+    ['-s', '--system', 'system message'],
+  ])('%s @/dev/stdin with the prompts on stdin: refused as two readers of it, nothing sent', async (flag, long, what) => {
+    const { server } = await fresh();
+    const r = await runCli(['--base-url', server.url, flag, '@/dev/stdin'], { stdin: 'T {{prompt}}\nq\n' });
+    expect(r.code, r.stderr).toBe(2);
+    expect(stderrLines(r)).toEqual([
+      `llm-batch: ${long} @/dev/stdin reads standard input, where the prompts come from: give the ${what} or the prompts as a file`,
+    ]);
+    expect(server.requests).toEqual([]);
+  });
+
+  it('-t @/dev/stdin with the prompts in a file: the template is read from stdin (a shell pipe)', async () => {
+    const { server } = await fresh();
+    const input = writeFile('q.txt', 'q\n');
+    // Through a shell's pipe: a test's piped stdin is a socket, which /dev/stdin cannot open.
+    // Not spawnSync: the mock server answers from this process's event loop.
+    const r = await execFile(
+      'sh',
+      ['-c', 'printf "T {{prompt}}" | "$0" "$@"', process.execPath, BIN, input, '--base-url', server.url, '-t', '@/dev/stdin', '-q'],
+      {
+        env: { ...process.env, OPENAI_API_KEY: SECRET_KEY },
+      },
+    );
+    expect(r.stderr).toBe('');
+    expect(server.requests.map((q) => q.body.messages.at(-1)?.content)).toEqual(['T q']);
+  });
+
   it("send the files' text (without a byte order mark, a Windows editor's CR or the final line break)", async () => {
     const { run, server } = await fresh();
     const input = writeFile('a.csv', 'id,title\n1,Hello\n');
