@@ -49,7 +49,7 @@ export async function writeBatchReport(
     if (!run.quiet) run.reporter.info(made.message);
     return { code: run.code };
   }
-  run.reporter.error(made.message);
+  if (!made.closed) run.reporter.error(made.message);
   // `error`: the line, when it is what made the exit code (for --summary-json).
   const code = reportFailureCode(made);
   return run.code === ExitCode.ok || run.code === ExitCode.someFailed ? { code, error: made.message } : { code: run.code };

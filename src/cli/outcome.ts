@@ -331,7 +331,7 @@ export async function finishRun(
     const made = await report(summary);
     let said = ending;
     if (!made.ok) {
-      reporter.error(made.message);
+      if (!made.closed) reporter.error(made.message);
       // One a signal ended is an interrupted run's (130), as `report`'s own.
       if (code === ExitCode.ok || code === ExitCode.someFailed) said = { code: reportFailureCode(made), error: made.message };
     } else if (!empty && !quiet) reporter.info(made.message);

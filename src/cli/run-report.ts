@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { PriceLookup } from '../budget/prices.js';
 import type { BatchEvent } from '../engine/events.js';
-import { ExitCode, OutputWriteError } from '../errors.js';
+import { ExitCode, OutputClosedError, OutputWriteError } from '../errors.js';
 import { createRedactor } from '../redact.js';
 import { internalErrorMessage, isBug } from './internal-error.js';
 import { writeProblem } from '../util/path-words.js';
@@ -31,10 +31,13 @@ export interface ReportMade {
   interrupted?: boolean;
   /** A bug ended it (70). */
   bug?: boolean;
+  /** Its reader left (`--report /dev/stdout | head`): 141, and nothing said, as for rows. */
+  closed?: boolean;
 }
 
 /** The exit code a failed report gives a run that had none of its own: 130, 70 or 2. */
-export const reportFailureCode = (made: ReportMade): number => (made.interrupted ? ExitCode.interrupted : made.bug ? ExitCode.internal : ExitCode.usage);
+export const reportFailureCode = (made: ReportMade): number =>
+  made.interrupted ? ExitCode.interrupted : made.bug ? ExitCode.internal : made.closed ? ExitCode.outputClosed : ExitCode.usage;
 
 /**
  * `--report FILE` on a run: notes when every request left and every 429 came back (rows only keep
@@ -119,7 +122,8 @@ export class RunReport {
     try {
       if (extra.signal?.aborted) return this.interrupted(file, summary);
       await this.copy?.writer.close();
-      const input = file ?? this.copy?.file;
+      // An output never made (an input with no prompts leaves a new -o unmade): no rows, as with none kept.
+      const input = file !== undefined && fs.existsSync(file) ? file : file === undefined ? this.copy?.file : undefined;
       if (!input) return { ok: false, message: 'no rows to report: the run stopped before its first row' };
       const format = file ? resultsFormat(file) : 'jsonl';
       const outcome = await writeReport({
@@ -161,6 +165,7 @@ export class RunReport {
       return { ok: true, message: `report of ${counted(outcome.rows, 'row')} written to ${this.config.report}${pending}` };
     } catch (err) {
       if (extra.signal?.aborted) return this.interrupted(file, summary);
+      if (err instanceof OutputClosedError) return { ok: false, closed: true, message: err.message };
       const redact = createRedactor([apiKeyOf(this.config)]);
       // A bug is said as one (exit 70), not as a file that could not be written; either way the rows stay.
       if (isBug(err))

@@ -71,8 +71,14 @@ export async function writeReport(o: WriteReportOptions): Promise<ReportOutcome>
   o.checkFigures?.(data.figures);
   o.progress?.phase('writing the report');
   const html = renderHtml(data, loadPageAssets());
-  if (typeof o.output === 'string') writeFileAtomic(o.output, html);
-  else await writeWhole(o.output, html);
+  if (typeof o.output === 'string') {
+    try {
+      writeFileAtomic(o.output, html);
+    } catch (err) {
+      // `-o /dev/stdout | head`: the reader left, as `-o -`'s (exit 141, quietly), not a failed write.
+      throw (err as { code?: unknown } | null)?.code === 'EPIPE' ? new OutputClosedError() : err;
+    }
+  } else await writeWhole(o.output, html);
   return {
     rows: data.figures.rows,
     tableRows: data.table.rows.length,

@@ -33,6 +33,18 @@ describe('the temporary copy of a --report run', () => {
     expect(leftInTmp()).toEqual([]);
   });
 
+  it('an input with no prompts into a new -o: "no rows to report", not the unmade output\'s ENOENT (exit 5)', async () => {
+    fs.writeFileSync(path.join(dir, 'empty.txt'), '');
+    const r = await run(['empty.txt', '--mock', '--report', 'r.html', '-o', 'new.jsonl']);
+    expect(r.code, r.stderr).toBe(5);
+    expect(r.stderr.trim().split('\n')).toEqual([
+      expect.stringMatching(/^llm-batch: no prompts in empty\.txt /),
+      'llm-batch: no rows to report: the run stopped before its first row',
+    ]);
+    expect(fs.existsSync(path.join(dir, 'new.jsonl')) || fs.existsSync(path.join(dir, 'r.html'))).toBe(false);
+    expect(leftInTmp()).toEqual([]);
+  });
+
   it('is removed when the report cannot be written (exit 2)', async () => {
     writePrompts(dir, 'p.txt', ['one']);
     const r = await run(['p.txt', '--mock', '--report', path.join(dir, 'no-such-dir', 'r.html'), '-o', '-']);

@@ -27,8 +27,22 @@ describe('a subcommand whose stdout reader leaves', () => {
   it.each([
     ['merge -o -', 'merge out-1.jsonl out-2.jsonl -o -'],
     ['report -o -', 'report out-1.jsonl -o -'],
+    // Said "cannot write the report: EPIPE: broken pipe", exit 2.
+    ['report -o /dev/stdout', 'report out-1.jsonl -o /dev/stdout'],
+    ['merge -o /dev/stdout', 'merge out-1.jsonl out-2.jsonl -o /dev/stdout'],
   ])('%s | head -c 1: exit 141, nothing on stderr', async (_name, args) => {
     const r = await runShell(`$LLM ${args} | head -c 1 > /dev/null; echo "status=\${PIPESTATUS[0]}" >&2`, dir);
     expect(r.stderr).toBe('status=141\n');
+  });
+
+  it("a run's --report /dev/stdout | head -c 1: exit 141, nothing on stderr, every row kept, the summary says 141", async () => {
+    fs.writeFileSync(path.join(dir, 'p.txt'), 'a\nb\n');
+    const r = await runShell(
+      `$LLM p.txt --mock -o rows.jsonl --summary-json s.json -q --report /dev/stdout | head -c 1 > /dev/null; echo "status=\${PIPESTATUS[0]}" >&2`,
+      dir,
+    );
+    expect(r.stderr).toBe('status=141\n');
+    expect(fs.readFileSync(path.join(dir, 'rows.jsonl'), 'utf8').trim().split('\n')).toHaveLength(2);
+    expect(JSON.parse(fs.readFileSync(path.join(dir, 's.json'), 'utf8'))).toMatchObject({ exitCode: 141, ok: 2 });
   });
 });
