@@ -109,20 +109,21 @@ export async function reportCommand(argv: readonly string[], io: CliIo): Promise
         flags.output ? undefined : input,
       );
     }
+    // Asked before the rows are read: a run that holds the output's lock writes rows this report cannot see.
+    const inProgress = writtenNowNote(input, 'report');
+    // That run writes its summary when it ends: any summary there is now is an earlier run's, or its
+    // placeholder (read first, it was said to be a run that "never finished (killed?)").
+    if (inProgress && flags.summaryJson)
+      throw new RunError(
+        `--summary-json ${flags.summaryJson}: ${input} is still being written by a run in progress (it holds ${lockPath(input)}), which writes its summary when it ends: report it without --summary-json, or once that run has ended`,
+        'input',
+      );
     const summary = flags.summaryJson ? readSummary(flags.summaryJson, input) : undefined;
     const run = summary?.figures;
     // As the run's summary priced it: a --mock run's own model at $0 (its OUT.meta.json says "baseURL": "mock").
     const lookup = pricesOf({ price: flags.price, pricesFile: flags.prices }, mockRunOf(input)) ?? createPriceLookup({});
     // The run's -m: a row of a plain run does not name the model it asked for, only the one that answered.
     const runModel = runModelOf(input);
-    // Asked before the rows are read: a run that holds the output's lock writes rows this report cannot see.
-    const inProgress = writtenNowNote(input, 'report');
-    // That run writes its summary when it ends: any summary there is now is an earlier run's.
-    if (inProgress && flags.summaryJson)
-      throw new RunError(
-        `--summary-json ${flags.summaryJson}: ${input} is still being written by a run in progress (it holds ${lockPath(input)}), which writes its summary when it ends: report it without --summary-json, or once that run has ended`,
-        'input',
-      );
     // Batches a --batch-api run left on the server hold rows this report cannot see (a run in progress collects its own).
     const pending = inProgress !== undefined ? undefined : pendingBatchesNote(input, summary?.resumeHint ?? null);
     // Minutes on a file of gigabytes: a line on the terminal says how far the reads are.

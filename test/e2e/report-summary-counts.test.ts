@@ -71,7 +71,12 @@ describe('llm-batch report --summary-json', () => {
     expect(stale.stderr).toMatch(/counts 2 ok, 8 failed, but \S+out\.jsonl holds 10 ok and 0 failed/);
   });
 
-  it('refuses any summary for an output a run is still writing: that run writes its own when it ends', async () => {
+  // With its own --summary-json, the running run's placeholder is there: it was read first and said
+  // to be "the placeholder of a run that never finished (killed?)".
+  it.each([
+    ['an earlier run', false],
+    ["the running run's placeholder", true],
+  ])('refuses any summary (%s) for an output a run is still writing: that run writes its own when it ends', async (_what, own) => {
     const dir = fs.mkdtempSync(path.join(ctx.dir, 'c-'));
     const out = path.join(dir, 'out.jsonl');
     const summary = path.join(dir, 's.json');
@@ -79,7 +84,7 @@ describe('llm-batch report --summary-json', () => {
     expect((await runCli([...args, '--limit', '3', '--summary-json', summary])).code).toBe(0);
     const sent = ctx.server.requests.length;
     const release = holdAnswers(ctx.server);
-    const resume = waitForExit(spawnCli([...args, '--resume']));
+    const resume = waitForExit(spawnCli([...args, '--resume', ...(own ? ['--summary-json', summary] : [])]));
     try {
       await until(() => ctx.server.requests.length > sent, 'the resume to send a prompt');
       const during = await runCli(['report', out, '--summary-json', summary, '-o', path.join(dir, 'r.html')]);
