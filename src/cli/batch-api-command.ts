@@ -47,7 +47,7 @@ import { terminalWidth } from './terminal-width.js';
 import { localeIsAscii } from '../ui/plain-text.js';
 import { createPlainReporter, type Reporter } from '../ui/reporter.js';
 import { buildSummary, UsageTally, type RunSummary } from '../ui/summary.js';
-import { apiKeyOf, requireKey, type BatchApiConfig, type CliConfig } from './config.js';
+import { apiKeyOf, inputFileOf, requireKey, type BatchApiConfig, type CliConfig } from './config.js';
 import type { CliIo } from './io.js';
 import { inputOptionsFor, openInput } from './open-input.js';
 import { checkInputFile } from './check-input.js';
@@ -671,6 +671,7 @@ function batchSummarySoFar(
   // The Batch API bills half the live price: the summary and --summary-json say what the batches cost.
   const summary = buildSummary(run.stats, performance.now(), undefined, null, config.model, run.tally.byModel, run.prices, true);
   if (run.modelTally) summary.byModel = run.modelTally.figures();
+  summary.input = inputFileOf(config);
   // The old results kept, the same command goes on: this run's batch state is gone with them (see
   // settleKeptResults), and this is read after the run's end.
   summary.resumeHint = lost.length > 0 ? null : run.keptOld ? resumeHint(config, true) : manifest ? resumeHint(config) : null;
@@ -746,7 +747,7 @@ function finishBatchRun(
     run.prices,
     true,
   );
-  summary.input = config.input.kind === 'file' ? config.input.path : null;
+  summary.input = inputFileOf(config);
   // Submitted batches' requests are sent (and billed as they end): the line must not say "nothing sent".
   if (outcome.pending > outcome.unsubmitted) summary.pendingBatches = outcome.pending - outcome.unsubmitted;
   if (modelTally) {

@@ -679,6 +679,9 @@ const noCacheFromEnv = (env: NodeJS.ProcessEnv): boolean => !['', '0', 'false', 
 /** The API key a run sends with: none for --mock. */
 export const apiKeyOf = (config: CliConfig): string | undefined => (config.provider.kind === 'openai' ? config.provider.apiKey : undefined);
 
+/** The input file a summary names, null for stdin. */
+export const inputFileOf = (config: CliConfig): string | null => (config.input.kind === 'file' ? config.input.path : null);
+
 export function requireKey(config: CliConfig, env: NodeJS.ProcessEnv): void {
   const p = config.provider;
   if (p.kind === 'openai') checkApiKey(p.apiKey, 'OPENAI_API_KEY');

@@ -2,7 +2,7 @@ import type { BatchStats } from '../engine/stats.js';
 import { ExitCode } from '../errors.js';
 import type { Reporter } from '../ui/reporter.js';
 import { buildSummary } from '../ui/summary.js';
-import type { CliConfig } from './config.js';
+import { inputFileOf, type CliConfig } from './config.js';
 import { resumeHint } from './resume-hint.js';
 import { writeSummaryJson } from './write-summary-json.js';
 
@@ -17,7 +17,7 @@ export function interruptedAtOpen(config: CliConfig, stats: BatchStats, reporter
   // An --overwrite run has not replaced the old file: the same command again, not a resume of the old rows.
   const hint = resumeHint(config, config.overwrite && !config.resume);
   const summary = buildSummary(stats, performance.now(), 'interrupted', hint, config.model);
-  summary.input = config.input.kind === 'file' ? config.input.path : null;
+  summary.input = inputFileOf(config);
   reporter.finish(summary);
   if (!config.summaryJson) return ExitCode.interrupted;
   return writeSummaryJson(config.summaryJson, summary, ExitCode.interrupted, null, (line) => reporter.error(line));

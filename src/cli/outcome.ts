@@ -4,7 +4,7 @@ import { ExitCode, RunError, isNamedStop } from '../errors.js';
 import { reportFailureCode, type ReportMade } from './run-report.js';
 import type { StopReason } from '../engine/events.js';
 import { buildSummary, type RunSummary, type UsageByModel } from '../ui/summary.js';
-import type { CliConfig } from './config.js';
+import { inputFileOf, type CliConfig } from './config.js';
 import type { CliReporter } from './create-reporter.js';
 import { emptyShardMessage, noPromptsMessage, ranNothing } from './empty-input.js';
 import { NEW_CAP, resumeHint } from './resume-hint.js';
@@ -230,7 +230,7 @@ export function summarySoFar(
   const summary = buildSummary(stats, performance.now(), undefined, resumeHint(config, run.oldFileKept), config.model, run.usage, run.prices);
   summary.notRun = readNotRun(stats);
   // Last on the summary line, as after every other stop: runs side by side tell their lines apart.
-  summary.input = config.input.kind === 'file' ? config.input.path : null;
+  summary.input = inputFileOf(config);
   if (run.modelTally) summary.byModel = run.modelTally.figures();
   if (run.budget) summary.budget = { capUsd: run.budget.capUsd, spentUsd: usdFigure(run.budget.spentUsd()) };
   return summary;
@@ -283,7 +283,7 @@ export async function finishRun(
     }
     summary.notRun = await countNotRun(config, stats, reporter.total, abort, summary.skipped);
   }
-  summary.input = config.input.kind === 'file' ? config.input.path : null;
+  summary.input = inputFileOf(config);
   if (run.modelTally) {
     summary.byModel = run.modelTally.figures();
     if (!quiet) for (const line of run.modelTally.lines()) reporter.info(line);

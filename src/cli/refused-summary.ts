@@ -3,7 +3,7 @@ import { createStats } from '../engine/stats.js';
 import { ExitCode, isNamedStop, type NamedStop, type RunError } from '../errors.js';
 import { internalErrorMessage } from './internal-error.js';
 import { buildSummary, type RunSummary } from '../ui/summary.js';
-import { apiKeyOf, type CliConfig } from './config.js';
+import { apiKeyOf, inputFileOf, type CliConfig } from './config.js';
 import { createKeyRedactor } from '../redact.js';
 import { isStreamTarget } from './stream-target.js';
 
@@ -55,7 +55,7 @@ export function writeRefusedSummary(config: CliConfig, err: RunError, phase: Run
   const soFar = phase.sending && !phase.summing ? phase.soFar : undefined;
   if (phase.sending && !soFar) return;
   const apiKey = apiKeyOf(config);
-  const input = inputOf(config);
+  const input = inputFileOf(config);
   writeSummaryQuietly(
     config.summaryJson,
     soFar
@@ -74,7 +74,7 @@ export function writeInternalErrorSummary(config: CliConfig, bug: unknown, soFar
   if (!config.summaryJson) return;
   const apiKey = apiKeyOf(config);
   const error = internalErrorMessage(bug, createKeyRedactor(apiKey));
-  writeSummaryQuietly(config.summaryJson, { ...soFar, input: inputOf(config), stopped: 'internal_error', error, exitCode: ExitCode.internal });
+  writeSummaryQuietly(config.summaryJson, { ...soFar, input: inputFileOf(config), stopped: 'internal_error', error, exitCode: ExitCode.internal });
 }
 
 /** `"stopped": "refused"`, every count zero, and why (the key taken out of it). */
@@ -87,7 +87,6 @@ export function refusedSummary(err: RunError, apiKey: string | undefined, input:
 const zeroFigures = (model: string | undefined): RunSummary => buildSummary(createStats(), performance.now(), undefined, null, model);
 
 /** The input as a summary names it: the file's path, null for stdin. */
-const inputOf = (config: CliConfig): string | null => (config.input.kind === 'file' ? config.input.path : null);
 
 /** --summary-json while the run sends: replaced by its own at the end, left by a kill -9. */
 export type RunningSummary = Omit<RunSummary, 'stopped'> & { stopped: 'running'; error: null; exitCode: null };
@@ -100,7 +99,7 @@ export type RunningSummary = Omit<RunSummary, 'stopped'> & { stopped: 'running';
  */
 export function markRunning(config: CliConfig): void {
   if (!config.summaryJson || isStreamTarget(config.summaryJson)) return;
-  writeSummaryQuietly(config.summaryJson, { ...zeroFigures(config.model), input: inputOf(config), stopped: 'running', error: null, exitCode: null });
+  writeSummaryQuietly(config.summaryJson, { ...zeroFigures(config.model), input: inputFileOf(config), stopped: 'running', error: null, exitCode: null });
 }
 
 /** Writes a refusal's summary; one that cannot be written (the refusal's reason, a full disk) adds nothing to the refusal's own line. */

@@ -100,7 +100,8 @@ describe('--batch-api --finish-live: a run-level stop of the live re-asks stops 
       const lines = stderrLines(r);
       expect(lines.at(-1)).toMatch(stop.line);
       // Before it, the summary line, naming the stop as --summary-json does (it said "stopped (error)").
-      expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^llm-batch: stopped \\(${stop.stopped}\\): 1 ok, 0 failed`)));
+      // It ends with the input file, as a live stop's does (it had none).
+      expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^llm-batch: stopped \\(${stop.stopped}\\): 1 ok, 0 failed.* · \\S+/in\\.txt$`)));
       // The first re-ask met the stop: the second was never sent (the breaker takes three attempts).
       expect(sent).toBe(stop.fault === 'html' ? 3 : 1);
       // Nothing after the stop: the run is over, and the mock heard nothing more.
