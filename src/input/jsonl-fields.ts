@@ -2,11 +2,8 @@ import { hasMessages, isBatchLine, JsonlFieldScan, type ScanSeen, type ScanWant 
 import type { ElementLineFinder } from '../types.js';
 import type { InputOptions } from './input-options.js';
 import { templateWant } from './jsonl-template-scan.js';
-import { refusePromptFieldWithTemplate } from './prompt-field.js';
+import { likelyPromptField, refusePromptFieldWithTemplate } from './prompt-field.js';
 import { templateFields } from './template.js';
-
-/** Field names that usually hold the prompt, in the order a suggestion prefers them. */
-const LIKELY_PROMPT = ['question', 'text', 'input', 'query', 'instruction', 'content', 'message', 'prompt_text', 'body'];
 
 /**
  * The scan of an input's first rows for the fields its options name: each template field, or the
@@ -49,9 +46,10 @@ function promptRefusal({ noRowHas, fields, first }: ScanSeen, promptField: strin
   );
 }
 
-/** The field most likely to hold the prompt: the only string field, else a usual name. */
+/** The field most likely to hold the prompt, among those with text (see likelyPromptField). */
 function suggestPromptField(row: Record<string, unknown>, idField: string): string | undefined {
-  const strings = Object.keys(row).filter((k) => k !== idField && k !== 'custom_id' && typeof row[k] === 'string' && (row[k] as string).trim() !== '');
-  if (strings.length === 1) return strings[0];
-  return LIKELY_PROMPT.find((name) => strings.includes(name)) ?? strings[0];
+  return likelyPromptField(
+    Object.keys(row).filter((k) => typeof row[k] === 'string' && (row[k] as string).trim() !== ''),
+    idField,
+  );
 }

@@ -12,3 +12,20 @@ export function refusePromptFieldWithTemplate(options: Pick<InputOptions, 'templ
     `--prompt-field ${field} does not apply with --template, which builds each prompt from the row's fields: leave --prompt-field out (a template puts a field in with {{${options.promptField}}})`,
   );
 }
+
+/** Field names that usually hold the prompt, in the order a suggestion prefers them. */
+const LIKELY_PROMPT = ['prompt', 'question', 'text', 'input', 'query', 'instruction', 'content', 'message', 'prompt_text', 'body'];
+
+/**
+ * The field or column a "no prompt" refusal suggests for --prompt-field, among `names` (those that
+ * hold text): a usual name in any case (`Prompt`, `QUESTION`), else the only one, else the first; never
+ * the id (`ID` neither). Matched in one case only, `{"ID": "1", "Prompt": "hello"}` suggested `ID`.
+ */
+export function likelyPromptField(names: readonly string[], idField: string): string | undefined {
+  const candidates = names.filter((name) => name.trim() !== '' && name.toLowerCase() !== idField.toLowerCase() && name !== 'custom_id');
+  for (const usual of LIKELY_PROMPT) {
+    const found = candidates.find((name) => name.toLowerCase() === usual);
+    if (found !== undefined) return found;
+  }
+  return candidates[0];
+}

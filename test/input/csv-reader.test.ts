@@ -304,8 +304,11 @@ describe('csv input', () => {
         'no prompt column',
         'id,title,body\n1,a,b\n',
         {},
-        /^rows\.csv:1: no "prompt" column in the CSV header \(found: "id", "title", "body"\); pass --prompt-field <column> or --template/,
+        /^rows\.csv:1: no "prompt" column in the CSV header \(found: "id", "title", "body"\); pass --prompt-field body or --template '…\{\{body\}\}…'$/,
       ],
+      // A usual name in another case, never the id in any: the hint was "<column>".
+      ['no prompt column, a "Prompt" one', 'ID,Prompt\n1,hello\n', {}, /; pass --prompt-field Prompt or --template '…\{\{Prompt\}\}…'$/],
+      ['no prompt column, no usual name', 'ID,title,x\n1,a,b\n', {}, /; pass --prompt-field title or --template/],
       ['--prompt-field not in the header', 'id,prompt\n1,a\n', { promptField: 'question' }, /^rows\.csv:1: no "question" column .*found: "id", "prompt"/],
       [
         'template field not in the header',

@@ -15,6 +15,8 @@ describe('a JSONL file in which no row has a prompt', () => {
       /^rows\.jsonl:1: none of the 2 rows has a "prompt" or "messages" field \(fields: "id", "question", "lang"\); pass --prompt-field question or --template '…\{\{question\}\}…'$/,
     ],
     ['a usual name among several strings', [{ title: 'T', text: 'body', lang: 'en' }], {}, /pass --prompt-field text /],
+    // In any case, and never the id in any: `{"ID": "1", "Prompt": "hello"}` suggested ID.
+    ['a usual name in another case', [{ ID: '1', Prompt: 'hello' }], {}, /pass --prompt-field Prompt /],
     [
       'a wrong --prompt-field',
       [{ prompt: 'x' }],
