@@ -15,6 +15,7 @@ import {
   writeRunMeta,
   type CsvLayout,
   type LockHandle,
+  type RowOrder,
   type RowWriter,
 } from '../output/index.js';
 import type { ResultRow } from '../types.js';
@@ -301,7 +302,11 @@ export async function closeOutputTarget(
   // Compacting needs room a full disk does not have: superseded rows stay (an id's last row wins),
   // and the next resume compacts them (`earlier`), even one with nothing left to ask.
   const superseded = compact?.superseded() ?? 0;
-  const due = compact !== undefined && (superseded > 0 || compact.earlier);
+  // --order input: a resume appends the rows an earlier run did not write after those it did, and a
+  // stopped run wrote the rows it held for order: the compaction puts them back in order, and writes
+  // nothing when they are (see CompactOptions.order). Not on a stop: the next resume does it.
+  const order = config.order === 'input' && !config.batchApi && stopped === undefined ? inputOrder(config) : undefined;
+  const due = compact !== undefined && (superseded > 0 || compact.earlier || order !== undefined);
   // A stop (Ctrl-C, SIGTERM) ends the run at once: compacting a large output takes a while (27 s for
   // 500 MB), and the next resume does it (`earlier`) with every row still there.
   if (due && stopped === 'interrupted') info(new CompactionInterruptedError(compact.path).message);
@@ -309,8 +314,8 @@ export async function closeOutputTarget(
     // One row per prompt for readers that do not apply "last row wins" (jq, pandas); written to a
     // temporary file and renamed over the output under the lock, so a kill -9 leaves one or the other.
     const shown = progress?.(`compacting ${compact.path}`, 2 * filesSize([compact.path]));
-    const compacted = compactFile(compact.path, compact.format, compact.layout, compact.runModel, { signal: closing, onRead: shown?.add });
-    const { dropped } = await compacted
+    const compacted = compactFile(compact.path, compact.format, compact.layout, compact.runModel, { signal: closing, onRead: shown?.add, order });
+    const { dropped, reordered, unordered } = await compacted
       .finally(() => shown?.done())
       .catch((err: unknown) => {
         if (closing?.aborted) {
@@ -326,9 +331,25 @@ export async function closeOutputTarget(
         );
       });
     if (dropped > 0) info(`${compact.path}: ${compactedWords(dropped, superseded)} (compacted)`);
+    if (reordered) info(`${compact.path}: its rows put back in input order (--order input)`);
+    if (unordered) info(`${compact.path}: its rows stay out of input order: an earlier run wrote them in the order they finished (without --order input)`);
   }
   if (!stopped && !unfinished && config.resume && config.retryFailed && config.output.kind === 'file') endRetryFailed(config.output.path, info);
   return oldFileKept;
+}
+
+/**
+ * A row's place in the input, as --order input writes rows: its line, then its (model, sample) cell
+ * in the order expandMatrix asks them. A line the input refused, or whose row names its own model,
+ * has one cell per sample.
+ */
+function inputOrder(config: CliConfig): (row: ResultRow) => RowOrder {
+  const models = [...new Set(config.models)];
+  const repeat = config.repeat;
+  return (row) => {
+    const rank = row.requested_model === undefined ? -1 : models.indexOf(row.requested_model);
+    return { line: row.line, cell: (rank + 1) * repeat + (row.sample ?? 0) };
+  };
 }
 
 /**

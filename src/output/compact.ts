@@ -6,10 +6,10 @@ import type { ResultRow } from '../types.js';
 import type { CsvLayout } from './csv-layout.js';
 import { csvLayoutFromFile, csvLayoutOfFile, withFileLineEnd } from './csv-file-layout.js';
 import { readResults, type ReadOptions } from './read-results.js';
-import { openSnapshot } from './file-snapshot.js';
+import { openSnapshot, type FileSnapshot } from './file-snapshot.js';
 import { usageCarrier } from './carried-usage.js';
 import { rowKey } from './row-key.js';
-import { staleInputErrors } from './resume-state.js';
+import { isInputError, staleInputErrors } from './resume-state.js';
 import type { RowWriter } from './row-writer.js';
 import { openTempRowWriter } from './temp-row-writer.js';
 
@@ -20,13 +20,42 @@ export interface CompactStats {
   dropped: number;
   /** The file ends with a row cut short (see ReadOptions.onTorn), left out. */
   torn: boolean;
+  /** With `order`: the rows were written in that order, the file's being another. */
+  reordered?: boolean;
+  /** With `order`: the rows were in too many stretches of that order to be put back in it (see MAX_RUNS). */
+  unordered?: boolean;
+  /** With `order`: nothing to drop and already in order, so nothing was written. */
+  unchanged?: boolean;
 }
+
+/**
+ * Where a row goes in an input-ordered file: its input line, then its place in the line's (model,
+ * sample) cells, as the engine expands them (see expandMatrix).
+ */
+export interface RowOrder {
+  line: number;
+  cell: number;
+}
+
+/**
+ * Stretches of the file already in order that a reordering merges at most: each is read from the
+ * file's start by a reader of its own. A run with --order input leaves one, and each interrupted
+ * run and resume one or two more (the rows held for order, written when it stopped); a file an
+ * earlier run wrote in completion order has hundreds, and keeps its order.
+ */
+const MAX_RUNS = 64;
 
 export interface CompactOptions extends ReadOptions {
   /** A stop (Ctrl-C) ends the compaction at the next row, throwing its reason: `out` gets no more rows. */
   signal?: AbortSignal | undefined;
   /** Sees every row written (as mergeResults's `onRow`). */
   onRow?: (row: ResultRow) => void;
+  /**
+   * Writes the rows in this order (an --order input run's: its input's) when the file holds them in
+   * another (an interrupted run's held rows, then its resume's, at its end), and nothing at all when
+   * it holds them so and drops none (`unchanged`).
+   */
+  order?: (row: ResultRow) => RowOrder;
 }
 
 /**
@@ -55,16 +84,29 @@ export async function compactResults(
     torn = true;
     options.onTorn?.();
   };
-  const { signal, onRow, ...read } = options;
+  const { signal, onRow, order, ...read } = options;
   signal?.throwIfAborted();
   // Both passes read the file as it was when the first began: a run appending rows meanwhile (a
   // compaction of a live output) made every such compaction fail as "changed".
   const snapshot = await openSnapshot(path);
+  const places = order ? new RowPlaces() : undefined;
   try {
     for await (const row of readResults(path, format, { ...read, onTorn }, snapshot)) {
       signal?.throwIfAborted();
       stale.see(row, total);
+      places?.add(order!(row), isInputError(row));
       lastIndex.set(rowKey(row, runModel), total++);
+    }
+    const plan = places?.plan(lastIndex, stale);
+    if (plan) {
+      // Nothing to drop (nor a torn row to cut off), and in order, or in too many stretches to put in it.
+      if (plan.kept === total && !torn && (plan.runs.length <= 1 || plan.runs.length > MAX_RUNS)) {
+        return { rows: total, dropped: 0, torn, unchanged: true, ...(plan.runs.length > 1 ? { unordered: true } : {}) };
+      }
+      if (plan.runs.length > 1 && plan.runs.length <= MAX_RUNS) {
+        const rows = await writeInOrder(path, format, read, snapshot, { out, signal, onRow, runModel, total }, plan);
+        return { rows, dropped: total - rows, torn, reordered: true };
+      }
     }
 
     let index = 0;
@@ -82,12 +124,126 @@ export async function compactResults(
         onRow?.(kept);
       }
     }
-    if (index !== total) {
-      throw new RunError(`${path} changed while it was being compacted; run compaction again`, 'output');
-    }
-    return { rows, dropped: total - rows, torn };
+    if (index !== total) throw changedWhileCompacted(path);
+    return { rows, dropped: total - rows, torn, ...(plan && plan.runs.length > 1 ? { unordered: true } : {}) };
   } finally {
     await snapshot.handle.close();
+  }
+}
+
+const changedWhileCompacted = (path: string) => new RunError(`${path} changed while it was being compacted; run compaction again`, 'output');
+
+/** Each row's place (see RowOrder) and whether it is an input error, by its index in the file. */
+class RowPlaces {
+  private lines = new Float64Array(1024);
+  private cells = new Uint32Array(1024);
+  private inputErrors = new Uint8Array(1024);
+  private n = 0;
+
+  add({ line, cell }: RowOrder, inputError: boolean): void {
+    if (this.n === this.lines.length) {
+      const grow = <T extends Float64Array | Uint32Array | Uint8Array>(a: T): T => {
+        const b = new (a.constructor as new (n: number) => T)(a.length * 2);
+        b.set(a);
+        return b;
+      };
+      this.lines = grow(this.lines);
+      this.cells = grow(this.cells);
+      this.inputErrors = grow(this.inputErrors);
+    }
+    this.lines[this.n] = line;
+    this.cells[this.n] = cell;
+    this.inputErrors[this.n++] = inputError ? 1 : 0;
+  }
+
+  /** Whether the row at `a` goes before the one at `b`. */
+  before(a: number, b: number): boolean {
+    const la = this.lines[a]!;
+    const lb = this.lines[b]!;
+    return la < lb || (la === lb && this.cells[a]! < this.cells[b]!);
+  }
+
+  /**
+   * The rows kept (the last per key, no stale input error) and the stretches of the file, as index
+   * ranges, in which the kept rows are in order: one when the file is in order.
+   */
+  plan(lastIndex: ReadonlyMap<string, number>, stale: ReturnType<typeof staleInputErrors>): OrderPlan {
+    const keep = new Uint8Array(this.n);
+    for (const at of lastIndex.values()) keep[at] = 1;
+    let kept = 0;
+    const runs: Array<[number, number]> = [];
+    let previous = -1;
+    for (let i = 0; i < this.n; i++) {
+      if (keep[i] === 1 && stale.isStale({ error: this.inputErrors[i] === 1 ? { type: 'input', message: '' } : null, line: this.lines[i]! }, i)) keep[i] = 0;
+      if (keep[i] === 0) continue;
+      kept++;
+      if (previous === -1 || this.before(i, previous)) runs.push([i, i]);
+      else runs[runs.length - 1]![1] = i;
+      previous = i;
+    }
+    return { keep, kept, runs, places: this };
+  }
+}
+
+interface OrderPlan {
+  /** 1 for each row index kept. */
+  keep: Uint8Array;
+  kept: number;
+  /** First and last row index of each stretch in order. */
+  runs: Array<[number, number]>;
+  places: RowPlaces;
+}
+
+/**
+ * Writes the kept rows in order: one reader of the snapshot per stretch, merged. The rows left out
+ * pass their usage on first (a row is left out only for a later one of its key), in a pass of their own.
+ */
+async function writeInOrder(
+  path: string,
+  format: 'jsonl' | 'csv',
+  read: ReadOptions,
+  snapshot: FileSnapshot,
+  to: { out: RowWriter; signal?: AbortSignal; onRow?: (row: ResultRow) => void; runModel?: string | null; total: number },
+  plan: OrderPlan,
+): Promise<number> {
+  const carrier = usageCarrier();
+  let index = 0;
+  for await (const row of readResults(path, format, read, snapshot)) {
+    to.signal?.throwIfAborted();
+    if (plan.keep[index++] === 0) carrier.drop(rowKey(row, to.runModel), row);
+  }
+  if (index !== to.total) throw changedWhileCompacted(path);
+  async function* stretch([first, last]: [number, number]): AsyncGenerator<{ at: number; row: ResultRow }> {
+    let at = 0;
+    for await (const row of readResults(path, format, read, snapshot)) {
+      if (at > last) return;
+      if (at >= first && plan.keep[at] === 1) yield { at, row };
+      at++;
+    }
+    if (at <= last) throw changedWhileCompacted(path);
+  }
+  const readers = plan.runs.map(stretch);
+  const heads = await Promise.all(readers.map((r) => r.next()));
+  let rows = 0;
+  try {
+    for (;;) {
+      to.signal?.throwIfAborted();
+      let next = -1;
+      for (let r = 0; r < heads.length; r++) {
+        const head = heads[r]!;
+        if (head.done) continue;
+        if (next === -1 || plan.places.before(head.value.at, (heads[next]!.value as { at: number }).at)) next = r;
+      }
+      if (next === -1) return rows;
+      const { row } = heads[next]!.value as { row: ResultRow };
+      const kept = carrier.keep(rowKey(row, to.runModel), row);
+      await to.out.write(kept);
+      rows++;
+      to.onRow?.(kept);
+      heads[next] = await readers[next]!.next();
+    }
+  } finally {
+    await Promise.all(readers.map((r) => r.return(undefined)));
   }
 }
 
@@ -133,7 +289,7 @@ export async function compactFile(
    * `signal` ends it before the rename (see CompactOptions): the temp file is removed, the file left
    * as it was. `onRead` is told of every block read, in both passes: twice the file's size in all.
    */
-  { signal, onRead }: Pick<CompactOptions, 'signal' | 'onRead'> = {},
+  { signal, onRead, order }: Pick<CompactOptions, 'signal' | 'onRead' | 'order'> = {},
 ): Promise<CompactStats> {
   refuseUntrustedLink(given);
   const path = realpathSync(given);
@@ -144,9 +300,10 @@ export async function compactFile(
   const csv = own ? withFileLineEnd(path, own) : layout && format === 'csv' ? csvLayoutOfFile(path, layout) : layout;
   const out = openTempRowWriter(tmp, path, format, csv);
   try {
-    const stats = await compactResults(path, format, out, { escapedFormulas: csv?.escapeFormulas ?? false, signal, onRead }, runModel);
+    const stats = await compactResults(path, format, out, { escapedFormulas: csv?.escapeFormulas ?? false, signal, onRead, order }, runModel);
     await out.close();
-    renameDurably(tmp, path);
+    if (stats.unchanged) rmSync(tmp, { force: true });
+    else renameDurably(tmp, path);
     return stats;
   } catch (err) {
     await out.close().catch(() => {});

@@ -10,6 +10,8 @@ import { useServerAndCaseDir } from '../helpers/mock-server-hooks.js';
 import { seededRandom } from '../helpers/seeded-random.js';
 import { parseJsonl, spawnCli, waitForExit, writePrompts } from '../helpers/run-cli.js';
 import { until } from '../helpers/until.js';
+import { collect } from '../helpers/result-rows.js';
+import { readResults } from '../../src/output/index.js';
 import { completeLineCount, completeRows, expectExactlyOnce, expectNoResend, killLoop, start, type KillLoopResult, type Row } from '../helpers/signal-runs.js';
 
 const ctx = useServerAndCaseDir('llm-batch-signals-kill-');
@@ -83,11 +85,45 @@ describe('--order input', () => {
 
     const rows = expectExactlyOnce(out, prompts);
     expectNoResend(ctx, runs);
-    // Within each run's stretch of the file, line numbers only increase.
+    // Within each run's stretch of the file, line numbers only increase; and the file as a whole, once
+    // the last resume's compaction has put the stretches together.
     boundaries.push(rows.length);
     for (let i = 0; i + 1 < boundaries.length; i++) {
       const lines = rows.slice(boundaries[i], boundaries[i + 1]).map((x) => x.line);
       expect(lines, `run ${i}`).toEqual([...lines].sort((a, b) => a - b));
     }
+    expect(rows.map((x) => x.line)).toEqual(prompts.map((_, i) => i + 1));
   });
+
+  it.each(['jsonl', 'csv'] as const)(
+    'a stop (SIGINT) writes the rows held behind a slow one; the resume puts every row back in input order (%s)',
+    async (format) => {
+      // Before, the resume appended the slow line's row at the end: lines 2 … 10, then 1.
+      const prompts = ['ordi slow', ...Array.from({ length: 9 }, (_, i) => `ordi fast ${i}`)];
+      const input = writePrompts(ctx.dir, 'p.txt', prompts);
+      const out = path.join(ctx.dir, `out.${format}`);
+      let release!: () => void;
+      const gate = new Promise<void>((resolve) => (release = resolve));
+      ctx.server.options.hold = (req) => (req.prompt === 'ordi slow' ? gate : undefined);
+      try {
+        const run = start(ctx, [input, '-o', out, '-c', '4', '--order', 'input']);
+        await until(() => ctx.server.requests.filter((q) => q.prompt.startsWith('ordi')).length >= prompts.length, 'every prompt sent');
+        run.child.kill('SIGINT');
+        // A second Ctrl-C ends the 5 s given to the slow one at once (only sooner: one taken as both is the same stop).
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        run.child.kill('SIGINT');
+        expect((await run.exit).code).toBe(130);
+      } finally {
+        delete ctx.server.options.hold;
+        release();
+      }
+      const firstLines = (await collect(readResults(out, format))).map((r) => r.line);
+      expect(firstLines[0]).not.toBe(1);
+      const resumed = await start(ctx, [input, '-o', out, '-c', '4', '--order', 'input', '--resume']).exit;
+      expect(resumed.code, resumed.stderr).toBe(0);
+      expect(resumed.stderr).toContain(`${out}: its rows put back in input order (--order input)`);
+      const rows = await collect(readResults(out, format));
+      expect(rows.map((r) => [r.line, r.error?.type ?? null])).toEqual(prompts.map((_, i) => [i + 1, null]));
+    },
+  );
 });
