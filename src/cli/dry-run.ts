@@ -13,12 +13,14 @@ import { placeOf, readRecords } from '../input/index.js';
 import { shardRecords, type ShardTally } from '../input/shard.js';
 import { BATCH_PRICE_FACTOR, batchDryRun, type BatchDryRun } from './batch-dry-run.js';
 import { PRICES_AS_OF } from '../pricing.js';
-import { billedUsd, createPriceLookup, pricedByGiven, type PriceLookup } from '../budget/prices.js';
+import { billedUsd, createPriceLookup, pricedByGiven, worstCasePico, type PriceLookup, type TokenPrice } from '../budget/prices.js';
+import { picoToUsd, toPico, toUsd, type Picodollars } from '../budget/spend-cap.js';
+import { worstCaseAdvice, type RefusedWorstCase } from './cost-advice.js';
 import { budgetPrices, runPrices } from './open-budget.js';
 import type { StructuredRequest } from '../structured/types.js';
 import type { ChatMessage, PromptRecord } from '../types.js';
 import type { StructuredSetup } from './structured-setup.js';
-import { count, usd } from '../ui/number-format.js';
+import { count, exactUsd, usd } from '../ui/number-format.js';
 import { jsonForDisplay, sanitize, sanitizeName } from '../ui/sanitize.js';
 import { contextWindowOf } from './context-windows.js';
 import { createRedactor } from '../redact.js';
@@ -109,6 +111,18 @@ function readingSpinner(config: CliConfig, io: CliIo, text: () => string): () =>
   };
 }
 
+/** The worst cases --max-cost would reserve, to say before a run what its cap lets through. */
+interface CapScan {
+  capPico: Picodollars;
+  /** The largest request's worst case, and its model. */
+  largest?: RefusedWorstCase & { pico: Picodollars; model: string };
+  /** The smallest one: above the cap, the run sends nothing. */
+  leastPico: Picodollars;
+  /** Requests whose worst case alone is above the cap: the run never sends them. */
+  over: number;
+  totalPico: Picodollars;
+}
+
 interface DryRunScan {
   records: number;
   badCount: number;
@@ -135,6 +149,8 @@ interface DryRunScan {
   answeredRecords: number;
   waitingRecords: number;
   cachedRecords: number;
+  /** Under --max-cost: the requests' worst cases as the budget reserves them (see CapScan). */
+  cap?: CapScan;
   /** --shard: the records left to other shards. */
   shardTally: ShardTally;
 }
@@ -183,6 +199,7 @@ async function scanInput(
     cachedRecords: 0,
     shardTally: { others: 0 },
   };
+  if (config.maxCost !== undefined && budgetLookup) scan.cap = { capPico: toPico(config.maxCost), leastPico: Number.POSITIVE_INFINITY, over: 0, totalPico: 0 };
   const matrix = isMatrix({ models: config.models, repeat: config.repeat });
   const stopSpinner = readingSpinner(config, io, () => `reading ${sanitizeName(input.source)}… ${count(scan.records)} records`);
   try {
@@ -262,6 +279,7 @@ async function scanInput(
           totals.answerTokens += (maxTokens ?? DEFAULT_ANSWER_TOKENS) + predicted;
           totals.predicted += predicted;
           if (maxTokens === undefined) totals.assumed++;
+          if (scan.cap) capRequest(scan.cap, budgetLookup!(model), model, promptTokens, maxTokens ?? BUDGET_DEFAULT_MAX_TOKENS, predicted, batch !== undefined);
         }
         if (totals.requests > 0) scan.byModel.set(model, totals);
         // Only what surely cannot fit: the prompt's text (an image's worst case is not sure), plus max_tokens when one is set.
@@ -372,6 +390,49 @@ function mediaNote(media: MediaTally): string {
     ...(media.unbounded > 0 ? [`${parts(media.unbounded)} left out: no known token bound for this model`] : []),
   ];
   return notes.length > 0 ? ` (${notes.join('; ')})` : '';
+}
+
+/** Counts one request's worst case (as RunBudget reserves it: its prompt, its answer limit and any prediction) in `cap`. */
+function capRequest(
+  cap: CapScan,
+  price: TokenPrice | undefined,
+  model: string,
+  promptTokens: number,
+  maxTokens: number,
+  predicted: number,
+  batch: boolean,
+): void {
+  if (!price) return;
+  const pico = worstCasePico(price, promptTokens, maxTokens + predicted, batch);
+  cap.totalPico += pico;
+  cap.leastPico = Math.min(cap.leastPico, pico);
+  if (pico > cap.capPico) cap.over++;
+  if (!cap.largest || pico > cap.largest.pico)
+    cap.largest = { pico, worstUsd: picoToUsd(pico), maxTokens, ...(predicted > 0 ? { predictionTokens: predicted } : {}), model };
+}
+
+/**
+ * What --max-cost lets through, when it stops the run short: requests whose worst case alone is
+ * above the cap are never sent (none at all when the least is: the run stops at once, exit 3), and a
+ * cap under all the worst cases together stops it once the spend reaches it. A dry run said nothing
+ * of it, and exited 0.
+ */
+function capLines(cap: CapScan | undefined, maxTokensFlag: number | undefined): string[] {
+  if (!cap?.largest) return [];
+  const capText = `--max-cost ${exactUsd(toUsd(cap.capPico))}`;
+  if (cap.over > 0) {
+    const which =
+      cap.leastPico > cap.capPico
+        ? `no request fits under it: the run would send nothing and stop at once (exit 3)`
+        : `${count(cap.over)} ${cap.over === 1 ? 'request is' : 'requests are'} above it alone, never sent: the run would stop at the first (exit 3)`;
+    const largest = cap.largest.model;
+    return ['', `Warning: ${capText}: ${which}. The largest (${largest}): ${worstCaseAdvice(cap.largest, toUsd(cap.capPico), maxTokensFlag)}`];
+  }
+  if (cap.totalPico <= cap.capPico) return [];
+  return [
+    '',
+    `Note: ${capText} is under the worst case of all the requests together (${exactUsd(toUsd(cap.totalPico), true)}): the run stops once its spend reaches the cap, and --resume with a higher one goes on (answers shorter than their limit cost less than that)`,
+  ];
 }
 
 /** Tokens per model and, for models with a price (--price/--prices, else the table), the estimated cost. */
@@ -511,7 +572,7 @@ export async function runDryRun(config: CliConfig, io: CliIo): Promise<number> {
   if (structured) lines.push(...structuredLines(config, structured));
   lines.push(...requestLines(config, first, structured?.structured, batch));
   const toSend = byModel.size > 0;
-  if (toSend) lines.push(...estimateLines(byModel, prices, batch ? BATCH_PRICE_FACTOR : 1));
+  if (toSend) lines.push(...estimateLines(byModel, prices, batch ? BATCH_PRICE_FACTOR : 1), ...capLines(scan.cap, config.maxTokens));
   else if (scan.cached > 0)
     lines.push('', `Estimated cost: $0: all ${count(scan.cached)} ${scan.cached === 1 ? 'request' : 'requests'} would come from the response cache`);
   else if (scan.answered > 0 || scan.pending > 0) lines.push('', 'Estimated cost: $0: --resume has nothing left to send');

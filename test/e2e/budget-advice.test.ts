@@ -231,3 +231,39 @@ describe('a budget stop into an output no --resume can continue', () => {
     expect(r.stderr).toMatch(/--resume --max-cost NEW_USD/);
   });
 });
+
+/**
+ * `--dry-run --max-cost` said nothing of the cap: a cap under every request's worst case (the run
+ * sends nothing, exit 3) read as a run that would go. It now says what the cap lets through, and the
+ * same command without --dry-run does what it says.
+ */
+describe('--dry-run --max-cost: what the cap lets through', () => {
+  const dry = (input: string, cap: string) => runCli([input, '-m', 'gpt-4o', '--base-url', ctx.server.url, '--no-cache', '--max-cost', cap, '--dry-run']);
+
+  it('a cap under every worst case: "no request fits", and the run then sends nothing (exit 3)', async () => {
+    const input = writePrompts(ctx.dir, 'two.txt', ['a', 'b']);
+    const r = await dry(input, '0.01');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(
+      /\nWarning: --max-cost \$0\.0100: no request fits under it: the run would send nothing and stop at once \(exit 3\)\. The largest \(gpt-4o\): its worst case is \$0\.04\d+ \(its prompt plus 4,096 answer tokens, the limit --max-cost sets when --max-tokens is not given\), more than the whole cap: give a lower --max-tokens/,
+    );
+    const sent = ctx.server.requests.length;
+    const run = await runCli([input, '-m', 'gpt-4o', '--base-url', ctx.server.url, '--no-cache', '--max-cost', '0.01', '-o', path.join(ctx.dir, 'two.jsonl')]);
+    expect(run.code, run.stderr).toBe(3);
+    expect(ctx.server.requests.length).toBe(sent);
+  });
+
+  it('one request above the cap alone (the row without max_tokens), and a cap under the whole: said each', async () => {
+    const input = path.join(ctx.dir, 'mixed.jsonl');
+    fs.writeFileSync(input, '{"prompt":"a","max_tokens":10}\n{"prompt":"b"}\n');
+    expect((await dry(input, '0.01')).stdout).toMatch(
+      /\nWarning: --max-cost \$0\.0100: 1 request is above it alone, never sent: the run would stop at the first \(exit 3\)\. The largest \(gpt-4o\)/,
+    );
+    const under = await dry(writePrompts(ctx.dir, 'two.txt', ['a', 'b']), '0.05');
+    expect(under.stdout).toMatch(
+      /\nNote: --max-cost \$0\.0500 is under the worst case of all the requests together \(\$0\.08\d+\): the run stops once its spend reaches the cap/,
+    );
+    const enough = await dry(writePrompts(ctx.dir, 'two.txt', ['a', 'b']), '1');
+    expect(enough.stdout).not.toMatch(/--max-cost \$/);
+  });
+});
