@@ -7,12 +7,14 @@ import { parse, type ParseError } from 'jsonc-parser/lib/esm/main.js';
  * says "at position N" for most errors; for an unexpected token it quotes the text around it
  * instead ("Unexpected token ',', ..."p500",,\n"p5"... is not valid JSON": no position, and a
  * newline of the input in the message), so the place is asked of jsonc-parser's strict reading.
- * No place for "Unexpected end of JSON input".
+ * "Unexpected end of JSON input" is placed just after the text's last character that is not
+ * white space: where a file cut short ends (it named no place, however long the file).
  */
 export function jsonErrorPlace(text: string, err: Error): { line?: number; column?: number; reason: string } {
   const m = /position (\d+)/.exec(err.message);
   const quoted = /, (?:\.\.\.)?"[\s\S]*"(?:\.\.\.)? is not valid JSON$/;
-  const at = m ? Number(m[1]) : quoted.test(err.message) ? jsonSyntaxErrorOffset(text) : undefined;
+  const ended = /^Unexpected end of JSON input$/.test(err.message) && text.trim() !== '';
+  const at = m ? Number(m[1]) : quoted.test(err.message) ? jsonSyntaxErrorOffset(text) : ended ? text.trimEnd().length : undefined;
   const reason = err.message.replace(/ (?:in JSON )?at position \d+.*$/, '').replace(quoted, '');
   if (at === undefined) return { reason };
   const before = text.slice(0, at);

@@ -63,8 +63,10 @@ describe('a .json array that does not parse', () => {
     );
   });
 
-  it('an input that just stops has no place to name: the file and the reason', async () => {
-    await expect(read('[\n"a",\n', { format: 'json', source: 'in.json' })).rejects.toThrow(/^in\.json: not valid JSON \(Unexpected end of JSON input\)$/);
+  it('an input that just stops: placed where its text ends (it named no place, however long the file)', async () => {
+    await expect(read('[\n"a",\n', { format: 'json', source: 'in.json' })).rejects.toThrow(
+      /^in\.json:2: not valid JSON at column 5 \(Unexpected end of JSON input\)$/,
+    );
   });
 });
 
