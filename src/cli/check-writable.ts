@@ -24,6 +24,11 @@ export function checkWritableFile(file: string, flag: string, as: WrittenAs = 't
 export function unwritableReason(file: string, as: WrittenAs = 'temp'): string | undefined {
   const planted = untrustedLink(file);
   if (planted) return planted;
+  // `-o results/`: a directory's name (resolved, its slash goes, and the check was of its parent's:
+  // "cannot create a file in ." for a directory that exists).
+  if (/[/\\]$/.test(file) && !fs.statSync(file, { throwIfNoEntry: false })?.isDirectory()) {
+    return `the name ends in "${file.at(-1)}", a directory's, and there is no directory ${path.resolve(file)}: give a file name`;
+  }
   const dir = path.dirname(path.resolve(file));
   let why: string | undefined;
   try {

@@ -274,6 +274,19 @@ describe.concurrent('run-level errors: exit 2, one stderr line, nothing sent', (
     expect(server.requests).toHaveLength(0);
   });
 
+  it('-o DIR/ for a directory that does not exist: says the name is a directory\'s, not "cannot create a file in" its parent', async () => {
+    const { server } = await fresh();
+    const file = writePrompts(dir, 'slash-out.txt', ['never sent']);
+    const out = `${path.join(dir, 'results')}/`;
+    const r = await runInWorker([file, '-o', out, '--base-url', server.url]);
+    expect(r.code).toBe(2);
+    expect(stderrLines(r)).toEqual([
+      `llm-batch: --output ${out}: the name ends in "/", a directory's, and there is no directory ${path.join(dir, 'results')}: give a file name`,
+    ]);
+    expect(fs.existsSync(path.join(dir, 'results'))).toBe(false);
+    expect(server.requests).toHaveLength(0);
+  });
+
   it('-o "" (a script\'s unset $OUT): says -o needs a path, exit 2, nothing sent or created', async () => {
     const { server } = await fresh();
     const file = writePrompts(dir, 'empty-out.txt', ['never sent']);
