@@ -208,14 +208,18 @@ async function writeInOrder(
 ): Promise<number> {
   const carrier = usageCarrier();
   let index = 0;
-  for await (const row of readResults(path, format, read, snapshot)) {
+  // Told as two passes in all, as the bar's total (twice the file) has it: this one is not told, and
+  // each reader of a stretch tells its share.
+  const { onRead, ...quiet } = read;
+  const share = onRead && ((bytes: number) => onRead(bytes / plan.runs.length));
+  for await (const row of readResults(path, format, quiet, snapshot)) {
     to.signal?.throwIfAborted();
     if (plan.keep[index++] === 0) carrier.drop(rowKey(row, to.runModel), row);
   }
   if (index !== to.total) throw changedWhileCompacted(path);
   async function* stretch([first, last]: [number, number]): AsyncGenerator<{ at: number; row: ResultRow }> {
     let at = 0;
-    for await (const row of readResults(path, format, read, snapshot)) {
+    for await (const row of readResults(path, format, { ...quiet, ...(share ? { onRead: share } : {}) }, snapshot)) {
       if (at > last) return;
       if (at >= first && plan.keep[at] === 1) yield { at, row };
       at++;
