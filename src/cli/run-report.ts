@@ -35,7 +35,7 @@ export interface ReportMade {
   closed?: boolean;
 }
 
-/** The exit code a failed report gives a run that had none of its own: 130, 70 or 2. */
+/** The exit code a failed report gives a run that had none of its own: 130, 70, 141 or 2. */
 export const reportFailureCode = (made: ReportMade): number =>
   made.interrupted ? ExitCode.interrupted : made.bug ? ExitCode.internal : made.closed ? ExitCode.outputClosed : ExitCode.usage;
 
