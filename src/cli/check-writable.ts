@@ -26,15 +26,16 @@ export function unwritableReason(file: string, as: WrittenAs = 'temp'): string |
   if (planted) return planted;
   // `-o results/`: a directory's name (resolved, its slash goes, and the check was of its parent's:
   // "cannot create a file in ." for a directory that exists).
-  if (/[/\\]$/.test(file) && !fs.statSync(file, { throwIfNoEntry: false })?.isDirectory()) {
-    return `the name ends in "${file.at(-1)}", a directory's, and there is no directory ${path.resolve(file)}: give a file name`;
+  const slash = endsInSeparator(file);
+  if (slash !== undefined && !existsAsDirectory(file)) {
+    return `the name ends in "${slash}", a directory's, and there is no directory ${path.resolve(file)}: give a file name`;
   }
   const dir = path.dirname(path.resolve(file));
   let why: string | undefined;
   try {
     if (!fs.statSync(dir).isDirectory()) why = `${dir} is not a directory`;
     else {
-      const existing = fs.statSync(file, { throwIfNoEntry: false });
+      const existing = statIfThere(file);
       if (existing?.isDirectory()) why = 'is a directory';
       else if (existing) fs.accessSync(file, fs.constants.W_OK);
       else why = uncreatableReason(file, dir, as);
@@ -44,6 +45,38 @@ export function unwritableReason(file: string, as: WrittenAs = 'temp'): string |
     why = code === 'ENOENT' ? `no such directory ${dir}` : pathProblem(err);
   }
   return why;
+}
+
+/** The separator `file` ends in (`\\` only where it is one), or undefined. */
+function endsInSeparator(file: string): string | undefined {
+  const last = file.at(-1);
+  return last === '/' || (last === '\\' && path.sep === '\\') ? last : undefined;
+}
+
+/**
+ * Whether `file` is a directory. Any failure to tell (ENOTDIR through a file, a symlink loop, a name
+ * too long) is left to the checks below, which say it in their words: thrown here, it was exit 70.
+ */
+function existsAsDirectory(file: string): boolean {
+  try {
+    return statIfThere(file)?.isDirectory() ?? false;
+  } catch {
+    return true;
+  }
+}
+
+/**
+ * `file`'s stat, undefined when there is none; any other failure thrown. Not `throwIfNoEntry: false`,
+ * which node 22 applies to ENOTDIR as well: `-o afile/` was "cannot create a file in ." there, and
+ * "a part of the path is a file" under node 20.
+ */
+function statIfThere(file: string): fs.Stats | undefined {
+  try {
+    return fs.statSync(file);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
 }
 
 /**

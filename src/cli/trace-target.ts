@@ -5,6 +5,7 @@ import { UsageError } from '../errors.js';
 import { sanitize, sanitizeName } from '../ui/sanitize.js';
 import type { CliConfig } from './config.js';
 import { pathProblem, readProblem } from './path-problem.js';
+import { unwritableReason } from './check-writable.js';
 import { writeAllSync } from '../util/write-all-sync.js';
 import { ownFdOf } from '../util/own-fd.js';
 import type { CliIo } from './io.js';
@@ -51,6 +52,8 @@ export function openTrace(config: Pick<CliConfig, 'trace'>, io: CliIo): ((text: 
  * missing directory, or one that takes no new file (/proc).
  */
 function openFailure(file: string, err: NodeJS.ErrnoException): string {
+  // `--trace logs/` for no directory logs, or through a file: open(2) says EISDIR for both.
+  if (err.code === 'EISDIR') return unwritableReason(file, 'direct') ?? readProblem(err);
   if (err.code !== 'ENOENT') return readProblem(err);
   const dir = path.dirname(path.resolve(file));
   return fs.statSync(dir, { throwIfNoEntry: false })?.isDirectory() ? `cannot create a file in ${dir} (ENOENT)` : 'no such directory';

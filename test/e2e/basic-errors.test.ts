@@ -284,7 +284,25 @@ describe.concurrent('run-level errors: exit 2, one stderr line, nothing sent', (
       `llm-batch: --output ${out}: the name ends in "/", a directory's, and there is no directory ${path.join(dir, 'results')}: give a file name`,
     ]);
     expect(fs.existsSync(path.join(dir, 'results'))).toBe(false);
-    expect(server.requests).toHaveLength(0);
+    // Through a file, the path's trouble is said as before (thrown by the check for the slash, it was exit 70).
+    const afile = writePrompts(dir, 'afile', ['x']);
+    const through = await runInWorker([file, '-o', `${afile}/`, '--base-url', server.url]);
+    expect([through.code, stderrLines(through)]).toEqual([2, [`llm-batch: --output ${afile}/: a part of the path is a file, not a directory`]]);
+    // --trace opens its file itself: open(2) said EISDIR for both ("is a directory").
+    const trace = await runInWorker([file, '--trace', `${afile}/`, '--base-url', server.url]);
+    expect([trace.code, stderrLines(trace)]).toEqual([2, [`llm-batch: --trace ${afile}/: a part of the path is a file, not a directory`]]);
+    const traceDir = await runInWorker([file, '--trace', out, '--base-url', server.url]);
+    expect(stderrLines(traceDir)).toEqual([
+      `llm-batch: --trace ${out}: the name ends in "/", a directory's, and there is no directory ${path.join(dir, 'results')}: give a file name`,
+    ]);
+    // A backslash is no separator on Linux: a name of its own.
+    if (path.sep === '/') {
+      const odd = path.join(dir, 'out\\');
+      const named = await runInWorker([file, '-o', odd, '--base-url', server.url, '-q']);
+      expect(named.code, named.stderr).toBe(0);
+      expect(fs.existsSync(odd)).toBe(true);
+    }
+    expect(server.requests).toHaveLength(1);
   });
 
   it('-o "" (a script\'s unset $OUT): says -o needs a path, exit 2, nothing sent or created', async () => {
