@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { BUDGET_DEFAULT_MAX_TOKENS, unpricedMessage } from '../budget/run-budget.js';
-import { mediaTally, mediaTokens, predictedText, type MediaTally } from '../budget/worst-case.js';
+import { mediaTally, mediaTokens, predictedText, predictionTokenBound, requestTokenBound, type MediaTally } from '../budget/worst-case.js';
 import { writesCsv, type CliConfig } from './config.js';
 import type { CliIo } from './io.js';
 import { inputOptionsFor, openInput, type OpenedInput } from './open-input.js';
@@ -180,6 +180,17 @@ async function scanInput(
     estimate({ messages: messagesOf(record), response_format: format ?? extraOf(record, 'response_format'), tools: extraOf(record, 'tools') });
   // A prediction (Predicted Outputs) the answer does not use is billed as answer tokens, as --max-cost reserves it.
   const predictedTokensOf = (record: PromptRecord): number => estimateTextTokens(predictedText(extraOf(record, 'prediction')));
+  // What --max-cost reserves is no estimate but a bound (UTF-8 bytes, see promptTokenBound): a cap
+  // the tokenizer's count fitted was refused by the run (exit 3) that the dry run said nothing of.
+  const reservedTokensOf = (record: PromptRecord, model: string): number =>
+    requestTokenBound({
+      model,
+      messages: messagesOf(record),
+      response_format: format ?? extraOf(record, 'response_format'),
+      tools: extraOf(record, 'tools'),
+      functions: extraOf(record, 'functions'),
+    });
+  const reservedPredictionOf = (record: PromptRecord): number => predictionTokenBound(extraOf(record, 'prediction'));
   const messagesOf = (record: PromptRecord): ChatMessage[] =>
     structured ? toCompletionRequest(record, { ...config, structured: structured.structured }).messages : record.messages;
   const scan: DryRunScan = {
@@ -279,7 +290,16 @@ async function scanInput(
           totals.answerTokens += (maxTokens ?? DEFAULT_ANSWER_TOKENS) + predicted;
           totals.predicted += predicted;
           if (maxTokens === undefined) totals.assumed++;
-          if (scan.cap) capRequest(scan.cap, budgetLookup!(model), model, promptTokens, maxTokens ?? BUDGET_DEFAULT_MAX_TOKENS, predicted, batch !== undefined);
+          if (scan.cap)
+            capRequest(
+              scan.cap,
+              budgetLookup!(model),
+              model,
+              reservedTokensOf(record, model),
+              maxTokens ?? BUDGET_DEFAULT_MAX_TOKENS,
+              reservedPredictionOf(record),
+              batch !== undefined,
+            );
         }
         if (totals.requests > 0) scan.byModel.set(model, totals);
         // Only what surely cannot fit: the prompt's text (an image's worst case is not sure), plus max_tokens when one is set.

@@ -253,6 +253,19 @@ describe('--dry-run --max-cost: what the cap lets through', () => {
     expect(ctx.server.requests.length).toBe(sent);
   });
 
+  it('a long prompt: its worst case as the run reserves it (UTF-8 bytes bound it), not as the tokenizer counts it', async () => {
+    // 8,000 words: ~8,000 tokens ($0.02), reserved as ~40,000 ($0.10). Counted by the tokenizer, the
+    // dry run said nothing, and the run sent nothing (exit 3).
+    const input = writePrompts(ctx.dir, 'long.txt', ['word '.repeat(8000)]);
+    const args = [input, '-m', 'gpt-4o', '--base-url', ctx.server.url, '--no-cache', '--max-tokens', '10', '--max-cost', '0.05'];
+    const r = await runCli([...args, '--dry-run']);
+    const worst = /no request fits under it: .*its worst case is (\$0\.\d+) \(its prompt plus 10 answer tokens\)/.exec(r.stdout)?.[1];
+    expect(worst, r.stdout).toBeDefined();
+    const run = await runCli([...args, '-o', path.join(ctx.dir, 'long.jsonl')]);
+    expect(run.code, run.stderr).toBe(3);
+    expect(run.stderr).toContain(`its worst case is ${worst} `);
+  });
+
   it('one request above the cap alone (the row without max_tokens), and a cap under the whole: said each', async () => {
     const input = path.join(ctx.dir, 'mixed.jsonl');
     fs.writeFileSync(input, '{"prompt":"a","max_tokens":10}\n{"prompt":"b"}\n');
