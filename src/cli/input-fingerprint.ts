@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import { bomOf, type InputEncoding } from '../input/decode-input.js';
-import { LINE_BREAKS_HEAD_CHARS, lineBreaksOf } from '../input/read-lines.js';
+import { LINE_BREAKS_HEAD_CHARS, LineBreakSniffer } from '../input/read-lines.js';
 import { checkInputText, type InputDecoding } from './input-decoding.js';
 import { counted } from '../util/group-digits.js';
 
@@ -142,11 +142,21 @@ async function joinedLine(file: string, bytes: number, encoding: InputEncoding |
   }
 }
 
-/** Whether the file's lines end in a lone CR (its head says, as readLines reads it: see lineBreaksOf). */
+/**
+ * Whether the file's lines end in a lone CR, as readLines reads it (see lineBreaksOf): read until the
+ * rule tells, which may be past any fixed head (a first CR after 500,000 characters needs 64K more:
+ * a head of 512 KB refused a good append to such a file as its last line "had no newline").
+ */
 async function crLineBreaks(handle: fs.promises.FileHandle, encoding: InputEncoding): Promise<boolean> {
-  // Twice LINE_BREAKS_HEAD_CHARS characters at least (what lineBreaksOf may need), whatever the encoding (UTF-8 takes up to 4 bytes for 2).
-  const head = Buffer.alloc(8 * LINE_BREAKS_HEAD_CHARS);
-  const { bytesRead } = await handle.read(head, 0, head.length, 0);
-  const text = new TextDecoder(encoding === 'latin1' ? 'windows-1252' : encoding).decode(head.subarray(0, bytesRead));
-  return lineBreaksOf(text, bytesRead < head.length) === 'cr';
+  const decoder = new TextDecoder(encoding === 'latin1' ? 'windows-1252' : encoding);
+  const sniff = new LineBreakSniffer();
+  const chunk = Buffer.alloc(4 * LINE_BREAKS_HEAD_CHARS);
+  for (let position = 0; ; ) {
+    const { bytesRead } = await handle.read(chunk, 0, chunk.length, position);
+    position += bytesRead;
+    const whole = bytesRead === 0;
+    const text = whole ? decoder.decode() : decoder.decode(chunk.subarray(0, bytesRead), { stream: true });
+    const breaks = sniff.feed(text, whole);
+    if (breaks !== undefined || whole) return breaks === 'cr';
+  }
 }

@@ -646,3 +646,25 @@ describe('stable ids', () => {
     expect(counts.get('ed alpha')).toBe(1);
   });
 });
+
+describe('--resume of a classic Mac file (lines end in CR) whose first CR comes late', () => {
+  it('takes lines appended to it: the check reads as far as the line-break rule needs, not a fixed head', async () => {
+    // 500,000 characters before the first CR: a head of 512 KB could not tell the file's line breaks,
+    // and the resume refused a good append as "its last line had no newline".
+    const input = path.join(ctx.dir, 'late-cr.txt');
+    fs.writeFileSync(input, `${'A'.repeat(500_000)}\rsecond\r${'B'.repeat(30_000)}\r`);
+    const out = path.join(ctx.dir, 'late-cr.jsonl');
+    const args = [input, '--base-url', ctx.server.url, '-o', out, '--no-cache', '-q'];
+    expect((await runInWorker(args)).code).toBe(0);
+    fs.appendFileSync(input, 'new\r');
+    const r = await runInWorker([...args, '--resume']);
+    expect(r.code, r.stderr).toBe(0);
+    const rows = parseJsonl<{ line: number; error: unknown }>(fs.readFileSync(out, 'utf8')).sort((a, b) => a.line - b.line);
+    expect(rows.map((row) => [row.line, row.error])).toEqual([
+      [1, null],
+      [2, null],
+      [3, null],
+      [4, null],
+    ]);
+  });
+});
