@@ -13,7 +13,7 @@ import { resolveDataConfig, type DataConfig } from './data-config.js';
 import { cacheDirFlagProblem, cacheDirSource, NoHomeError, resolveCacheDir, type CacheDirSource } from '../cache/cache-dir.js';
 import type { TokenPrice } from '../budget/prices.js';
 import { LEGACY_STORE_FILE, STORE_FILE } from '../cache/store-files.js';
-import { isOpenAs, readsDescriptor, sameFile } from '../util/same-file.js';
+import { isOpenAs, oneStream, readsDescriptor, sameFile } from '../util/same-file.js';
 import { createRedactor } from '../redact.js';
 import { checkSummaryTarget } from './summary-target.js';
 import { checkBatchStateTarget } from './batch-state-target.js';
@@ -507,8 +507,12 @@ export function resolveCliConfig(inputArg: string | undefined, flags: RawFlags, 
     ['--system', flags.system, 'system message'],
   ] as const) {
     // Read first, the flag took every prompt: "no prompts on stdin", or a template "with no {{field}}".
-    if (input.kind === 'stdin' && value?.startsWith('@') && readsDescriptor(value.slice(1), environment.stdinFd))
-      throw new UsageError(`${flag} ${value} reads standard input, where the prompts come from: give the ${what} or the prompts as a file`);
+    if (!value?.startsWith('@')) continue;
+    const file = value.slice(1);
+    if (input.kind === 'stdin' ? readsDescriptor(file, environment.stdinFd) : oneStream(file, input.path)) {
+      const source = input.kind === 'stdin' ? 'standard input' : `${input.path}, the input`;
+      throw new UsageError(`${flag} ${value} reads ${source}, where the prompts come from: give the ${what} or the prompts as a file`);
+    }
   }
   const template = flagText('--template', flags.template);
   const system = flagText('--system', flags.system);

@@ -30,6 +30,32 @@ describe.concurrent('-t @FILE and -s @FILE', () => {
     expect(server.requests).toEqual([]);
   });
 
+  it('-t @/dev/stdin with the input /dev/stdin (a shell pipe): refused the same way, naming the input', async () => {
+    const { server } = await fresh();
+    // As a file, /dev/stdin escaped the check for stdin: "no prompts in /dev/stdin" (exit 5).
+    const r = await execFile(
+      'sh',
+      [
+        '-c',
+        'printf "T {{prompt}}\\nq\\n" | "$0" "$@"; echo "status=$?" >&2',
+        process.execPath,
+        BIN,
+        '/dev/stdin',
+        '--base-url',
+        server.url,
+        '-t',
+        '@/dev/stdin',
+      ],
+      {
+        env: { ...process.env, OPENAI_API_KEY: SECRET_KEY },
+      },
+    );
+    expect(r.stderr).toBe(
+      'llm-batch: --template @/dev/stdin reads /dev/stdin, the input, where the prompts come from: give the template or the prompts as a file\nstatus=2\n',
+    );
+    expect(server.requests).toEqual([]);
+  });
+
   it('-t @/dev/stdin with the prompts in a file: the template is read from stdin (a shell pipe)', async () => {
     const { server } = await fresh();
     const input = writeFile('q.txt', 'q\n');
