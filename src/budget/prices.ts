@@ -57,14 +57,23 @@ export function parsePrice(text: string): TokenPrice | undefined {
  * picodollar a million tokens), else undefined: `IN/OUT[/CACHED]` as typed, or a file's numbers.
  * A file's `1e300` priced an answer at a dollar figure 300 digits long.
  */
-export function priceRangeProblem(price: string | readonly unknown[]): string | undefined {
-  const figures = typeof price === 'string' ? price.trim().split('/') : price;
-  for (const figure of figures) {
-    const problem = typeof figure === 'string' || typeof figure === 'number' ? decimalOutOfRange(figure, 'price') : undefined;
-    if (problem) return problem;
+export function priceRangeProblem(price: string | Readonly<Record<string, unknown>>): { figure: string; problem: string } | undefined {
+  const figures: Array<[string, unknown]> =
+    typeof price === 'string'
+      ? price
+          .trim()
+          .split('/')
+          .map((text, i): [string, unknown] => [STRING_FIGURES[i] ?? `figure ${i + 1}`, text])
+      : Object.entries(price);
+  for (const [figure, value] of figures) {
+    const problem = typeof value === 'string' || typeof value === 'number' ? decimalOutOfRange(value, 'price') : undefined;
+    if (problem) return { figure, problem };
   }
   return undefined;
 }
+
+/** The figures of an `IN/OUT/CACHED` price, by place. */
+const STRING_FIGURES = ['input', 'output', 'cached_input'];
 
 /**
  * A prices file: `{"model": {"input": 0.15, "output": 0.6, "cached_input": 0.075}}` or
@@ -89,9 +98,13 @@ export function readPricesFile(file: string): Map<string, TokenPrice> {
   const prices = new Map<string, TokenPrice>();
   for (const [model, value] of Object.entries(raw as Record<string, unknown>)) {
     const where = `--prices ${file}: "${model}"`;
-    const range = priceRangeProblem(typeof value === 'string' ? value : Object.values(value ?? {}));
-    if (range) throw new UsageError(`${where}: ${range[0]!.toLowerCase()}${range.slice(1)}`);
+    // After the keys are checked: `"outptu": 1e300` is a typo to name, not a price too large.
+    const refuseOutOfRange = (figures: string | Record<string, unknown>) => {
+      const range = priceRangeProblem(figures);
+      if (range) throw new UsageError(`${where}: "${range.figure}" ${range.problem.replace(/^Too (large|small): /, 'is too $1: ')}`);
+    };
     if (typeof value === 'string') {
+      refuseOutOfRange(value);
       const price = parsePrice(value);
       if (!price) throw new UsageError(`${where}: expected "IN/OUT" or "IN/OUT/CACHED" in USD per million tokens, got "${value}"`);
       prices.set(model.toLowerCase(), price);
@@ -101,6 +114,7 @@ export function readPricesFile(file: string): Map<string, TokenPrice> {
     const expected = `${where}: expected {"input": N, "output": N} in USD per million tokens`;
     if (!v || typeof v !== 'object' || Array.isArray(v)) throw new UsageError(expected);
     refuseUnknownKeys(v, where);
+    refuseOutOfRange(v);
     if (!nonNegative(v['input']) || !nonNegative(v['output'])) throw new UsageError(expected);
     const cached = v['cached_input'] ?? v['cachedInput'];
     if (cached !== undefined && !nonNegative(cached)) throw new UsageError(`${where}: "cached_input" must be a number >= 0`);

@@ -102,8 +102,8 @@ export function shard(value: string): { index: number; count: number } {
 
 /** `IN/OUT[/CACHED_IN]` in USD per million tokens. */
 export function priceFlag(value: string): TokenPrice {
-  const problem = priceRangeProblem(value);
-  if (problem) throw new InvalidArgumentError(`${problem}.`);
+  const range = priceRangeProblem(value);
+  if (range) throw new InvalidArgumentError(`${range.problem}.`);
   const price = parsePrice(value);
   if (!price) throw new InvalidArgumentError('Expected IN/OUT or IN/OUT/CACHED in USD per million tokens, e.g. 0.15/0.60 or 0.15/0.60/0.075.');
   return price;

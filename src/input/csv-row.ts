@@ -2,7 +2,7 @@ import { InputError, UsageError } from '../errors.js';
 import type { PromptRecord } from '../types.js';
 import { usableDelimiter, type InputOptions } from './input-options.js';
 import { paramsFromCsv } from './params.js';
-import { likelyPromptField, refusePromptFieldWithTemplate } from './prompt-field.js';
+import { fieldWord, likelyPromptField, refusePromptFieldWithTemplate } from './prompt-field.js';
 import { explicitId, fallbackId } from './record-id.js';
 import { renderTemplate, templateFields } from './template.js';
 import { problemRecord, sendableRecord, userMessages, type RecordOrigin } from './to-record.js';
@@ -67,7 +67,7 @@ export function planCsv(columns: string[], options: InputOptions, headerLine = 1
     } else {
       const guess = likelyPromptField(columns, idField ?? 'id');
       throw new InputError(
-        `${source}: no "prompt" column in the CSV header (found: ${found}); pass --prompt-field ${guess ?? '<column>'} or --template '…{{${guess ?? 'column'}}}…'`,
+        `${source}: no "prompt" column in the CSV header (found: ${found}); pass --prompt-field ${guess === undefined ? '<column>' : fieldWord(guess)} or --template '…{{${guess ?? 'column'}}}…'`,
       );
     }
   }

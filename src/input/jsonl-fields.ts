@@ -2,7 +2,7 @@ import { hasMessages, isBatchLine, JsonlFieldScan, type ScanSeen, type ScanWant 
 import type { ElementLineFinder } from '../types.js';
 import type { InputOptions } from './input-options.js';
 import { templateWant } from './jsonl-template-scan.js';
-import { likelyPromptField, refusePromptFieldWithTemplate } from './prompt-field.js';
+import { fieldWord, likelyPromptField, refusePromptFieldWithTemplate } from './prompt-field.js';
 import { templateFields } from './template.js';
 
 /**
@@ -42,7 +42,7 @@ function promptRefusal({ noRowHas, fields, first }: ScanSeen, promptField: strin
   const guess = suggestPromptField(first, options.idField ?? 'id');
   return (
     `${noRowHas({ no: 'no "prompt" or "messages" field', a: 'a "prompt" or "messages" field' })} (fields: ${fields}); ` +
-    `pass --prompt-field ${guess ?? '<field>'} or --template '…{{${guess ?? 'field'}}}…'`
+    `pass --prompt-field ${guess === undefined ? '<field>' : fieldWord(guess)} or --template '…{{${guess ?? 'field'}}}…'`
   );
 }
 

@@ -22,10 +22,15 @@ const LIKELY_PROMPT = ['prompt', 'question', 'text', 'input', 'query', 'instruct
  * the id (`ID` neither). Matched in one case only, `{"ID": "1", "Prompt": "hello"}` suggested `ID`.
  */
 export function likelyPromptField(names: readonly string[], idField: string): string | undefined {
-  const candidates = names.filter((name) => name.trim() !== '' && name.toLowerCase() !== idField.toLowerCase() && name !== 'custom_id');
+  const candidates = names.filter((name) => name.trim() !== '' && name.toLowerCase() !== idField.toLowerCase() && name.toLowerCase() !== 'custom_id');
   for (const usual of LIKELY_PROMPT) {
     const found = candidates.find((name) => name.toLowerCase() === usual);
     if (found !== undefined) return found;
   }
   return candidates[0];
+}
+
+/** A field name as a shell takes it in `--prompt-field NAME`: quoted when it holds more than plain characters (`'My Question'`). */
+export function fieldWord(name: string): string {
+  return /^[\w.@%+=:,/-]+$/.test(name) ? name : `'${name.replace(/'/g, "'\\''")}'`;
 }

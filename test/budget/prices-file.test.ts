@@ -55,13 +55,19 @@ describe('readPricesFile: the keys of a price', () => {
 describe('readPricesFile: figures out of the range --price takes', () => {
   // A file's 1e300 priced an answer at a dollar figure 300 digits long; its "99999999999999999999/1" at $1.6e18.
   it.each([
-    [{ m: '99999999999999999999/1' }, 'too large: the largest price accepted is 9007199254740991'],
-    [{ m: { input: 1e300, output: 1 } }, 'too large: the largest price accepted is 9007199254740991'],
-    [{ m: { input: 1, output: 1, cached_input: 9007199254740992 } }, 'too large: the largest price accepted is 9007199254740991'],
-    [{ m: '0.0000000000001/1' }, 'too small: the smallest price accepted is 0.000000000001'],
-    [{ m: { input: 1, output: 1e-13 } }, 'too small: the smallest price accepted is 0.000000000001'],
+    [{ m: '99999999999999999999/1' }, '"input" is too large: the largest price accepted is 9007199254740991'],
+    [{ m: { input: 1e300, output: 1 } }, '"input" is too large: the largest price accepted is 9007199254740991'],
+    [{ m: { input: 1, output: 1, cached_input: 9007199254740992 } }, '"cached_input" is too large: the largest price accepted is 9007199254740991'],
+    [{ m: '1/1/0.0000000000001' }, '"cached_input" is too small: the smallest price accepted is 0.000000000001'],
+    [{ m: { input: 1, output: 1e-13 } }, '"output" is too small: the smallest price accepted is 0.000000000001'],
   ])('refuses %j, naming the file, the model and the limit', (prices, said) => {
     expect(read(prices)).toBe(`--prices FILE: "m": ${said}`);
+  });
+
+  it('names a mistyped key first, whatever its figure', () => {
+    expect(read({ m: { input: 0.15, outptu: 1e300 } })).toBe(
+      '--prices FILE: "m": unknown key "outptu" (did you mean "output"?); a price takes "input", "output" and "cached_input"',
+    );
   });
 
   it('takes the limits themselves, and 0', () => {

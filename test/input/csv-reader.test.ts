@@ -309,6 +309,8 @@ describe('csv input', () => {
       // A usual name in another case, never the id in any: the hint was "<column>".
       ['no prompt column, a "Prompt" one', 'ID,Prompt\n1,hello\n', {}, /; pass --prompt-field Prompt or --template '…\{\{Prompt\}\}…'$/],
       ['no prompt column, no usual name', 'ID,title,x\n1,a,b\n', {}, /; pass --prompt-field title or --template/],
+      // Quoted as a shell takes it; Custom_ID is an id in any case too.
+      ['no prompt column, a name with a space', 'Custom_ID,My Question\n1,hello\n', {}, /; pass --prompt-field 'My Question' or --template/],
       ['--prompt-field not in the header', 'id,prompt\n1,a\n', { promptField: 'question' }, /^rows\.csv:1: no "question" column .*found: "id", "prompt"/],
       [
         'template field not in the header',
