@@ -88,9 +88,12 @@ export class OutputAbandonedError extends RunError {
  */
 export class CompactionInterruptedError extends RunError {
   override readonly name = 'CompactionInterruptedError';
-  constructor(path: string) {
+  /** `orderOnly`: the compaction was to put the rows in input order, none being superseded. */
+  constructor(path: string, orderOnly = false) {
     super(
-      `${path} was not compacted (interrupted): every row is kept, the superseded ones too (the last row per prompt counts), and the next --resume compacts them`,
+      orderOnly
+        ? `${path} was not put back in input order (interrupted): every row is kept, and the next --resume puts them in order`
+        : `${path} was not compacted (interrupted): every row is kept, the superseded ones too (the last row per prompt counts), and the next --resume compacts them`,
       'output',
       ExitCode.interrupted,
     );

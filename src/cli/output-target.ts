@@ -37,6 +37,7 @@ import { stdoutWriter } from './stdout-writer.js';
 import { counted } from '../util/group-digits.js';
 import { errorMessage } from '../util/error-message.js';
 import { refuseUnusableCacheDir } from './open-cache.js';
+import { isBug } from './internal-error.js';
 import type { ReadProgressFactory } from '../ui/file-progress.js';
 import { filesSize } from '../util/file-size.js';
 
@@ -305,7 +306,9 @@ export async function closeOutputTarget(
   // --order input: a resume appends the rows an earlier run did not write after those it did, and a
   // stopped run wrote the rows it held for order: the compaction puts them back in order, and writes
   // nothing when they are (see CompactOptions.order). Not on a stop: the next resume does it.
-  const order = config.order === 'input' && !config.batchApi && stopped === undefined ? inputOrder(config) : undefined;
+  const order = config.order === 'input' && !config.batchApi && stopped === undefined ? inputOrder : undefined;
+  // Only to put the rows in order: a failure to is a note, not a stop (every row is there, none superseded).
+  const orderOnly = superseded === 0 && compact?.earlier !== true;
   const due = compact !== undefined && (superseded > 0 || compact.earlier || order !== undefined);
   // A stop (Ctrl-C, SIGTERM) ends the run at once: compacting a large output takes a while (27 s for
   // 500 MB), and the next resume does it (`earlier`) with every row still there.
@@ -318,8 +321,14 @@ export async function closeOutputTarget(
     const { dropped, reordered, unordered } = await compacted
       .finally(() => shown?.done())
       .catch((err: unknown) => {
+        if (orderOnly && !closing?.aborted && !isBug(err)) {
+          info(
+            `${compact.path}: its rows stay out of input order (${errorMessage(err).replace(/^Cannot write to output file .*\.compact\.tmp: /s, '')}): the next --resume puts them in order`,
+          );
+          return { dropped: 0, reordered: false, unordered: false };
+        }
         if (closing?.aborted) {
-          const interrupted = new CompactionInterruptedError(compact.path);
+          const interrupted = new CompactionInterruptedError(compact.path, orderOnly);
           info(interrupted.message);
           throw interrupted;
         }
@@ -332,25 +341,17 @@ export async function closeOutputTarget(
       });
     if (dropped > 0) info(`${compact.path}: ${compactedWords(dropped, superseded)} (compacted)`);
     if (reordered) info(`${compact.path}: its rows put back in input order (--order input)`);
-    if (unordered) info(`${compact.path}: its rows stay out of input order: an earlier run wrote them in the order they finished (without --order input)`);
+    if (unordered)
+      info(
+        `${compact.path}: its rows stay out of input order: they are in more stretches of it than a compaction merges (written by a run without --order input?)`,
+      );
   }
   if (!stopped && !unfinished && config.resume && config.retryFailed && config.output.kind === 'file') endRetryFailed(config.output.path, info);
   return oldFileKept;
 }
 
-/**
- * A row's place in the input, as --order input writes rows: its line, then its (model, sample) cell
- * in the order expandMatrix asks them. A line the input refused, or whose row names its own model,
- * has one cell per sample.
- */
-function inputOrder(config: CliConfig): (row: ResultRow) => RowOrder {
-  const models = [...new Set(config.models)];
-  const repeat = config.repeat;
-  return (row) => {
-    const rank = row.requested_model === undefined ? -1 : models.indexOf(row.requested_model);
-    return { line: row.line, cell: (rank + 1) * repeat + (row.sample ?? 0) };
-  };
-}
+/** A row's place in the input, as --order input writes rows (see RowOrder). */
+const inputOrder = (row: ResultRow): RowOrder => ({ line: row.line });
 
 /**
  * What a resume's compaction dropped: rows this run replaced, and rows an earlier one replaced but
