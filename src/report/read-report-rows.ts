@@ -62,6 +62,11 @@ export function reportRowFromJson(value: unknown): ReportRow {
   const id = value['id'];
   if (typeof id !== 'string' && typeof id !== 'number') throw new Error('missing "id"');
   if (!('response' in value) && !('error' in value)) throw new Error('neither "response" nor "error"');
+  // As --compact, merge and --resume refuse them: `"error": "boom"` was read as no error, an answer.
+  for (const key of ['error', 'usage']) {
+    const v = value[key];
+    if (v !== undefined && v !== null && !isObject(v)) throw new Error(`"${key}" must be an object or null`);
+  }
   const error = isObject(value['error']) ? value['error'] : null;
   const usage = isObject(value['usage']) ? value['usage'] : null;
   const output = value['output'];

@@ -52,7 +52,8 @@ export function exactUsd(x: number, up = false): string {
  */
 export function usd(x: number): string {
   if (x === 0) return '$0.00';
-  if (x < 0.001) return exactUsd(x);
+  // On the two digits it would show: $0.000996 is `$0.0010` as $0.001 is, not `$0.00100`.
+  if (Number(x.toPrecision(2)) < 0.001) return exactUsd(x);
   // On the rounded figure: $0.99999 is `$1.00`, not `$1.0000`. Rounded on the decimal (groupDigits),
   // as exactUsd rounds the budget's: $0.00575 is `$0.0058` in both, not `$0.0057` (toFixed's binary value).
   const four = groupDigits(x, 4);

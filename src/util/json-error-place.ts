@@ -14,7 +14,10 @@ export function jsonErrorPlace(text: string, err: Error): { line?: number; colum
   const m = /position (\d+)/.exec(err.message);
   const quoted = /, (?:\.\.\.)?"[\s\S]*"(?:\.\.\.)? is not valid JSON$/;
   const ended = /^Unexpected end of JSON input$/.test(err.message) && text.trim() !== '';
-  const at = m ? Number(m[1]) : quoted.test(err.message) ? jsonSyntaxErrorOffset(text) : ended ? text.trimEnd().length : undefined;
+  const found = m ? Number(m[1]) : quoted.test(err.message) ? jsonSyntaxErrorOffset(text) : ended ? text.trimEnd().length : undefined;
+  // A place past the last character that is not white space (after blank lines at the end: "Expected
+  // ',' or ']' after array element") is where the text ends.
+  const at = found === undefined ? undefined : Math.min(found, text.trimEnd().length);
   const reason = err.message.replace(/ (?:in JSON )?at position \d+.*$/, '').replace(quoted, '');
   if (at === undefined) return { reason };
   const before = text.slice(0, at);

@@ -79,6 +79,18 @@ describe('llm-batch report of a file that is not a results file', () => {
       /rows\.jsonl:1: not a result row \("usage\.prompt_tokens" must be a number\)/,
     ],
     [
+      'a JSONL row whose "error" is a string',
+      'rows.jsonl',
+      '{"id":"a","response":null,"error":"boom"}\n',
+      /rows\.jsonl:1: not a result row \("error" must be an object or null\)/,
+    ],
+    [
+      'a JSONL row whose "usage" is a string',
+      'rows.jsonl',
+      '{"id":"a","response":"x","error":null,"usage":"x"}\n',
+      /rows\.jsonl:1: not a result row \("usage" must be an object or null\)/,
+    ],
+    [
       'a results CSV with its header repeated (two runs appended with >>)',
       'app.csv',
       'id,line,prompt,response,error_type,error_message,error_status,attempts\n1,1,a,x,,,,1\nid,line,prompt,response,error_type,error_message,error_status,attempts\n2,2,b,y,,,,1\n',

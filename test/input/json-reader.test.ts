@@ -63,6 +63,10 @@ describe('a .json array that does not parse', () => {
     );
   });
 
+  it('an error V8 places past blank lines at the end: placed where the text ends, not on a blank line', async () => {
+    await expect(read('[\n"a"\n\n\n', { format: 'json', source: 'in.json' })).rejects.toThrow(/^in\.json:2: not valid JSON at column 4 /);
+  });
+
   it('an input that just stops: placed where its text ends (it named no place, however long the file)', async () => {
     await expect(read('[\n"a",\n', { format: 'json', source: 'in.json' })).rejects.toThrow(
       /^in\.json:2: not valid JSON at column 5 \(Unexpected end of JSON input\)$/,

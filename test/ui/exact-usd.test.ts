@@ -32,3 +32,19 @@ describe('usd and exactUsd round alike', () => {
     expect(usd(0.00575)).toBe('$0.0058');
   });
 });
+
+describe('usd (estimates)', () => {
+  // Four decimals from $0.0001 showed $0.000144 as `$0.0001`, one digit beside a smaller `$0.000096`;
+  // at the edge, $0.000996 was `$0.00100` where $0.001 is `$0.0010`.
+  it.each([
+    [0.000096, '$0.000096'],
+    [0.000144, '$0.00014'],
+    [0.00075, '$0.00075'],
+    [0.000996, '$0.0010'],
+    [0.001, '$0.0010'],
+    [0.0012, '$0.0012'],
+    [0.0123, '$0.0123'],
+  ])('%d is %s: two significant digits at least', (x, text) => {
+    expect(usd(x)).toBe(text);
+  });
+});
