@@ -4,6 +4,7 @@ import { UsageError } from '../errors.js';
 import { untrustedLink } from '../util/untrusted-link.js';
 import { pathProblem } from './path-problem.js';
 import { tempPathOf } from '../util/temp-path.js';
+import { statIfThere } from '../util/stat-if-there.js';
 
 /**
  * How a file is written: `temp`, through `FILE.PID.tmp` renamed into place (--report, the `-o` of
@@ -62,20 +63,6 @@ function existsAsDirectory(file: string): boolean {
     return statIfThere(file)?.isDirectory() ?? false;
   } catch {
     return true;
-  }
-}
-
-/**
- * `file`'s stat, undefined when there is none; any other failure thrown. Not `throwIfNoEntry: false`,
- * which node 22 applies to ENOTDIR as well: `-o afile/` was "cannot create a file in ." there, and
- * "a part of the path is a file" under node 20.
- */
-function statIfThere(file: string): fs.Stats | undefined {
-  try {
-    return fs.statSync(file);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw err;
   }
 }
 

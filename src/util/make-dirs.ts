@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { statIfThere } from './stat-if-there.js';
 
 /** Deeper than any real path: the walk up to an existing parent cannot loop. */
 const MAX_DEPTH = 256;
@@ -14,7 +15,7 @@ export function makeDirs(dir: string, mode = 0o777): void {
   let at = path.resolve(dir);
   for (let depth = 0; ; depth++) {
     if (depth > MAX_DEPTH) throw new Error(`${dir}: too deep`);
-    const stat = statOrUndefined(at);
+    const stat = statIfThere(at);
     if (stat) {
       if (!stat.isDirectory()) throw Object.assign(new Error(`${at} is not a directory`), { code: 'ENOTDIR' });
       break;
@@ -29,7 +30,7 @@ export function makeDirs(dir: string, mode = 0o777): void {
       fs.mkdirSync(d, { mode });
     } catch (err) {
       // Another process made it meanwhile: as good as ours.
-      if ((err as NodeJS.ErrnoException).code === 'EEXIST' && statOrUndefined(d)?.isDirectory()) continue;
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST' && statIfThere(d)?.isDirectory()) continue;
       const code = (err as NodeJS.ErrnoException).code;
       // A symlink to nothing: `mkdir` says only that the name exists.
       const dangling = code === 'EEXIST' ? danglingTarget(d) : undefined;
@@ -37,15 +38,6 @@ export function makeDirs(dir: string, mode = 0o777): void {
         throw Object.assign(new Error(`cannot create directory ${d}: it is a symbolic link to ${dangling}, which does not exist`), { code });
       throw Object.assign(new Error(`cannot create directory ${d}${code ? ` (${code})` : ''}`), { code });
     }
-  }
-}
-
-function statOrUndefined(p: string): fs.Stats | undefined {
-  try {
-    return fs.statSync(p);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw err;
   }
 }
 
