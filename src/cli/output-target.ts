@@ -58,7 +58,16 @@ export interface OutputTarget {
    * With --resume: the file to compact at the end if rows were superseded, how many this run
    * superseded, and whether the file held superseded rows before it (`earlier`).
    */
-  compact?: { path: string; format: 'jsonl' | 'csv'; layout: CsvLayout; superseded: () => number; earlier: boolean; runModel: string };
+  compact?: {
+    path: string;
+    format: 'jsonl' | 'csv';
+    layout: CsvLayout;
+    superseded: () => number;
+    earlier: boolean;
+    runModel: string;
+    /** The file's rows, and those this run wrote after them, are in input order (by line). */
+    inOrder: () => boolean;
+  };
   /** `-o FIFO`: its writer writes once a reader has come, which the run waits for before sending. */
   fifo?: FifoOutput;
   /** The results file and its OUT.meta.json were not there before this run made them. */
@@ -75,25 +84,38 @@ export function announceTarget(target: Pick<OutputTarget, 'lock' | 'resumeNote'>
   if (target.resumeNote) info(target.resumeNote);
 }
 
-/** Counts the rows that replace one already in the file, as they are written. */
-function countSuperseding(writer: RowWriter, supersedes: (row: ResultRow) => boolean): { writer: RowWriter; superseded: () => number } {
+/**
+ * Counts the rows that replace one already in the file, as they are written, and whether the file
+ * stays in input order (`lastLine`: the file's last line when it is in order; see ResumeState).
+ */
+function countSuperseding(
+  writer: RowWriter,
+  supersedes: (row: ResultRow) => boolean,
+  lastLine: number | undefined,
+): { writer: RowWriter; superseded: () => number; inOrder: () => boolean } {
   let n = 0;
+  let last = lastLine;
+  const see = (row: ResultRow) => {
+    if (supersedes(row)) n++;
+    if (last !== undefined) last = row.line >= last ? row.line : undefined;
+  };
   return {
     writer: {
       write(row) {
         const written = writer.write(row);
-        if (supersedes(row)) n++;
+        see(row);
         return written;
       },
       writeMany(rows) {
         const written = writeEach(writer, rows);
-        for (const row of rows) if (supersedes(row)) n++;
+        for (const row of rows) see(row);
         return written;
       },
       close: () => writer.close(),
       checkInPlace: () => writer.checkInPlace?.(),
     },
     superseded: () => n,
+    inOrder: () => last !== undefined,
   };
 }
 
@@ -218,7 +240,7 @@ export async function openOutputTarget(
       return { writer: pending, lock, skip: undefined, pending };
     }
     if (!resumed || out.format === 'text') return { writer: watched(open()), lock, skip: undefined, created };
-    const counted = countSuperseding(watched(open()), resumed.supersedes);
+    const counted = countSuperseding(watched(open()), resumed.supersedes, resumed.lastLineInOrder);
     return {
       writer: counted.writer,
       lock,
@@ -226,7 +248,15 @@ export async function openOutputTarget(
       tagRows: resumed.tagRows,
       ...(resumed.note !== undefined ? { resumeNote: resumed.note } : {}),
       ...(resumed.done !== undefined ? { done: resumed.done } : {}),
-      compact: { path: out.path, format: out.format, layout, superseded: counted.superseded, earlier: resumed.superseded, runModel: resumed.runModel },
+      compact: {
+        path: out.path,
+        format: out.format,
+        layout,
+        superseded: counted.superseded,
+        earlier: resumed.superseded,
+        runModel: resumed.runModel,
+        inOrder: counted.inOrder,
+      },
     };
   } catch (err) {
     lock.release();
@@ -306,9 +336,10 @@ export async function closeOutputTarget(
   // --order input: a resume appends the rows an earlier run did not write after those it did, and a
   // stopped run wrote the rows it held for order: the compaction puts them back in order, and writes
   // nothing when they are (see CompactOptions.order). Not on a stop: the next resume does it.
-  const order = config.order === 'input' && !config.batchApi && stopped === undefined ? inputOrder : undefined;
   // Only to put the rows in order: a failure to is a note, not a stop (every row is there, none superseded).
   const orderOnly = superseded === 0 && compact?.earlier !== true;
+  // Known in order (the resume read the file, and saw what it wrote after): nothing to read again.
+  const order = config.order === 'input' && !config.batchApi && stopped === undefined && !(orderOnly && compact?.inOrder()) ? inputOrder : undefined;
   const due = compact !== undefined && (superseded > 0 || compact.earlier || order !== undefined);
   // A stop (Ctrl-C, SIGTERM) ends the run at once: compacting a large output takes a while (27 s for
   // 500 MB), and the next resume does it (`earlier`) with every row still there.

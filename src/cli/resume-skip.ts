@@ -72,6 +72,8 @@ export interface ResumeState {
   supersedes: (row: ResultRow) => boolean;
   /** The file already holds superseded rows (an earlier resume's compaction did not happen): compact it at the end. */
   superseded: boolean;
+  /** The file's last input line, when its rows are in input order (see ResumeState.lastLineInOrder). */
+  lastLineInOrder: number | undefined;
   /** What a row without `requested_model` asked for from now on: the run's metadata's `model`. */
   runModel: string;
   /**
@@ -202,6 +204,7 @@ export async function loadResumeSkip(
     skip: unrecorded ? Object.assign(skip, { unrecorded }) : skip,
     supersedes: (row) => hasRow(state, rowKey(row, runModel)) || (!isInputError(row) && state.inputErrorLines.has(row.line)),
     superseded: state.superseded,
+    lastLineInOrder: state.lastLineInOrder,
     runModel: ofTheRun ? runModel : config.model,
     // With no metadata to say so, the rows do: a file whose rows say their model is continued so.
     tagRows: tagRows || (!previous && state.tagged),

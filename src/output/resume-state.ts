@@ -34,6 +34,11 @@ export interface ResumeState {
   /** A row says the model it was asked of or its sample: the file is of several models or --repeat. */
   tagged: boolean;
   /**
+   * The largest input line of a row, when every row's line is at least the one before's (the file
+   * is in input order, as --order input writes it); undefined when it is not, 0 for no row.
+   */
+  lastLineInOrder: number | undefined;
+  /**
    * A row or record key in the form the file holds it, to look it up in the sets: a CSV cannot hold
    * a lone surrogate (see csvStoredKey), so without this such an id would be asked again by every resume.
    */
@@ -69,6 +74,7 @@ export async function loadResumeState(
     inputErrorLines: new Set(),
     superseded: false,
     tagged: false,
+    lastLineInOrder: 0,
     keyOf: format === 'csv' ? csvStoredKey : (key) => key,
   };
   if (!existsSync(path)) return state;
@@ -78,6 +84,7 @@ export async function loadResumeState(
     signal?.throwIfAborted();
     stale.see(row, state.rows);
     state.rows++;
+    if (state.lastLineInOrder !== undefined) state.lastLineInOrder = row.line >= state.lastLineInOrder ? row.line : undefined;
     if (!state.tagged && (Boolean(row.requested_model) || typeof row.sample === 'number')) state.tagged = true;
     const key = rowKey(row, runModel);
     state.succeeded.delete(key);

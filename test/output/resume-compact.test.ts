@@ -94,8 +94,22 @@ describe.each(['jsonl', 'csv'] as const)('loadResumeState (%s)', (format) => {
       inputErrorLines: new Set(),
       superseded: false,
       tagged: false,
+      lastLineInOrder: 0,
       keyOf: expect.any(Function),
     });
+  });
+
+  it('tells whether its rows are in input order, by line, and the last line then', async () => {
+    const path = join(tmp(), `order.${format}`);
+    await writeFile(path, format, [
+      okRow('a', '1', { line: 1 }),
+      okRow('b', '2', { line: 2 }),
+      errRow('b', 'again', { line: 2 }),
+      okRow('d', '4', { line: 4 }),
+    ]);
+    expect((await loadResumeState(path, format)).lastLineInOrder).toBe(4);
+    await writeFile(path, format, [okRow('b', '2', { line: 2 }), okRow('a', '1', { line: 1 })]);
+    expect((await loadResumeState(path, format)).lastLineInOrder).toBeUndefined();
   });
 
   it('stops reading at a stop (Ctrl-C, SIGTERM), throwing its reason: a run stopped then must not read on under its lock', async () => {
