@@ -67,7 +67,7 @@ export function planCsv(columns: string[], options: InputOptions, headerLine = 1
     } else {
       const guess = likelyPromptField(columns, idField ?? 'id');
       throw new InputError(
-        `${source}: no "prompt" column in the CSV header (found: ${found}); pass --prompt-field ${guess === undefined ? '<column>' : fieldWord(guess)} or --template '…{{${guess ?? 'column'}}}…'`,
+        `${source}: no "prompt" column in the CSV header (found: ${found}); pass --prompt-field ${guess === undefined ? '<column>' : fieldWord(guess)} or --template ${fieldWord(`…{{${guess ?? 'column'}}}…`)}`,
       );
     }
   }

@@ -42,7 +42,7 @@ function promptRefusal({ noRowHas, fields, first }: ScanSeen, promptField: strin
   const guess = suggestPromptField(first, options.idField ?? 'id');
   return (
     `${noRowHas({ no: 'no "prompt" or "messages" field', a: 'a "prompt" or "messages" field' })} (fields: ${fields}); ` +
-    `pass --prompt-field ${guess === undefined ? '<field>' : fieldWord(guess)} or --template '…{{${guess ?? 'field'}}}…'`
+    `pass --prompt-field ${guess === undefined ? '<field>' : fieldWord(guess)} or --template ${fieldWord(`…{{${guess ?? 'field'}}}…`)}`
   );
 }
 

@@ -36,7 +36,8 @@ export function duration(seconds: number, precise = false): string {
  */
 export function exactUsd(x: number, up = false): string {
   if (x <= 0) return '$0.00';
-  const decimals = x >= 1 ? 2 : Math.min(12, Math.max(4, 1 - Math.floor(Math.log10(x))));
+  // The digits as they round: $0.000996 has those of $0.0010, not $0.00100.
+  const decimals = x >= 1 ? 2 : Math.min(12, Math.max(4, 1 - Math.floor(Math.log10(Number(x.toPrecision(2))))));
   const scale = 10 ** decimals;
   // Rounded as usd() rounds (groupDigits: half up on the decimal), so the summary's estimate and the budget's lines agree.
   const rounded = up ? Math.ceil(x * scale - 1e-6) / scale : Number(groupDigits(x, decimals).replace(/,/g, ''));

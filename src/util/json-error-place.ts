@@ -13,11 +13,11 @@ import { parse, type ParseError } from 'jsonc-parser/lib/esm/main.js';
 export function jsonErrorPlace(text: string, err: Error): { line?: number; column?: number; reason: string } {
   const m = /position (\d+)/.exec(err.message);
   const quoted = /, (?:\.\.\.)?"[\s\S]*"(?:\.\.\.)? is not valid JSON$/;
-  const ended = /^Unexpected end of JSON input$/.test(err.message) && text.trim() !== '';
-  const found = m ? Number(m[1]) : quoted.test(err.message) ? jsonSyntaxErrorOffset(text) : ended ? text.trimEnd().length : undefined;
+  const ended = /^Unexpected end of JSON input$/.test(err.message) && jsonTextEnd(text) > 0;
+  const found = m ? Number(m[1]) : quoted.test(err.message) ? jsonSyntaxErrorOffset(text) : ended ? jsonTextEnd(text) : undefined;
   // A place past the last character that is not white space (after blank lines at the end: "Expected
   // ',' or ']' after array element") is where the text ends.
-  const at = found === undefined ? undefined : Math.min(found, text.trimEnd().length);
+  const at = found === undefined ? undefined : Math.min(found, jsonTextEnd(text));
   const reason = err.message.replace(/ (?:in JSON )?at position \d+.*$/, '').replace(quoted, '');
   if (at === undefined) return { reason };
   const before = text.slice(0, at);
@@ -45,4 +45,11 @@ export function jsonSyntaxErrorOffset(text: string): number | undefined {
   parse(text, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
   const first = errors[0];
   return first === undefined || first.offset >= text.length ? undefined : first.offset;
+}
+
+/** Where `text` ends but for JSON's white space (space, tab, LF, CR; not U+00A0, which JSON refuses). */
+function jsonTextEnd(text: string): number {
+  let end = text.length;
+  while (end > 0 && ' \t\n\r'.includes(text[end - 1]!)) end--;
+  return end;
 }

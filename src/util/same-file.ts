@@ -94,11 +94,12 @@ export function readsDescriptor(file: string, fd: number | undefined): boolean {
 }
 
 /**
- * Whether `a` and `b` name one stream that can be read once only (a pipe, a FIFO, a terminal: not a
- * regular file, which each reader reads whole): `llm-batch /dev/stdin -t @/dev/fd/0`.
+ * Whether `a` and `b` name one stream that can be read once only (a pipe, a FIFO, a socket: not a
+ * regular file or a device such as /dev/null, which each reader reads whole): `llm-batch /dev/stdin
+ * -t @/dev/fd/0`.
  */
 export function oneStream(a: string, b: string): boolean {
   const x = statOf(a);
   const y = statOf(b);
-  return x !== undefined && y !== undefined && !x.isFile() && x.dev === y.dev && x.ino === y.ino;
+  return x !== undefined && y !== undefined && (x.isFIFO() || x.isSocket()) && x.dev === y.dev && x.ino === y.ino;
 }

@@ -310,7 +310,18 @@ describe('csv input', () => {
       ['no prompt column, a "Prompt" one', 'ID,Prompt\n1,hello\n', {}, /; pass --prompt-field Prompt or --template '…\{\{Prompt\}\}…'$/],
       ['no prompt column, no usual name', 'ID,title,x\n1,a,b\n', {}, /; pass --prompt-field title or --template/],
       // Quoted as a shell takes it; Custom_ID is an id in any case too.
-      ['no prompt column, a name with a space', 'Custom_ID,My Question\n1,hello\n', {}, /; pass --prompt-field 'My Question' or --template/],
+      [
+        'no prompt column, a name with a space',
+        'Custom_ID,My Question\n1,hello\n',
+        {},
+        /; pass --prompt-field 'My Question' or --template '…\{\{My Question\}\}…'$/,
+      ],
+      [
+        'no prompt column, a name with a quote',
+        "ID,It's here\n1,hello\n",
+        {},
+        /; pass --prompt-field 'It'\\''s here' or --template '…\{\{It'\\''s here\}\}…'$/,
+      ],
       ['--prompt-field not in the header', 'id,prompt\n1,a\n', { promptField: 'question' }, /^rows\.csv:1: no "question" column .*found: "id", "prompt"/],
       [
         'template field not in the header',

@@ -67,6 +67,10 @@ describe('a .json array that does not parse', () => {
     await expect(read('[\n"a"\n\n\n', { format: 'json', source: 'in.json' })).rejects.toThrow(/^in\.json:2: not valid JSON at column 4 /);
   });
 
+  it('a no-break space after the last element is no white space to JSON: the error is placed on it', async () => {
+    await expect(read('[{"prompt":"a"},\n{"prompt":"b"}\n\u00a0\n', { format: 'json', source: 'in.json' })).rejects.toThrow(/^in\.json:3: /);
+  });
+
   it('an input that just stops: placed where its text ends (it named no place, however long the file)', async () => {
     await expect(read('[\n"a",\n', { format: 'json', source: 'in.json' })).rejects.toThrow(
       /^in\.json:2: not valid JSON at column 5 \(Unexpected end of JSON input\)$/,

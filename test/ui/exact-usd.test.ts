@@ -12,6 +12,9 @@ describe('exactUsd (budget figures to act on)', () => {
     [0.01, false, '$0.0100'],
     [0.04112, true, '$0.0412'],
     [0.99999, true, '$1.00'],
+    // On the digits as they round: $0.00100 was shown for $0.000996.
+    [0.000996, false, '$0.0010'],
+    [0.000996, true, '$0.0010'],
     [100, false, '$100.00'],
     [1234.561, true, '$1,234.57'],
   ])('%d (up: %s) is %s', (x, up, text) => {
