@@ -75,6 +75,8 @@ export interface RefusedRequest {
   maxTokens: number;
   /** Predicted Outputs: the prediction's tokens it assumed billed as answer tokens besides (bounded by bytes); absent without one. */
   predictionTokens?: number;
+  /** What its prompt alone is reserved at (bounded by its UTF-8 bytes): above the cap, no --max-tokens helps. */
+  promptUsd?: number;
 }
 
 export interface RunBudgetOptions {
@@ -131,12 +133,9 @@ export function createRunBudget(options: RunBudgetOptions): RunBudget {
       // rejected_prediction_tokens): all of it may go unused.
       const predicted = predictionTokenBound(request.extraBody?.['prediction']);
       const tally = mediaTally();
-      const amount = worstCasePico(
-        reservedPrice(request.model, price),
-        requestTokenBound(promptParts(request), tally),
-        maxAnswer(request) + predicted,
-        options.batch,
-      );
+      const reserved = reservedPrice(request.model, price);
+      const promptTokens = requestTokenBound(promptParts(request), tally);
+      const amount = worstCasePico(reserved, promptTokens, maxAnswer(request) + predicted, options.batch);
       if (tally.unbounded > 0 && !unboundedSaid.has(request.model)) {
         unboundedSaid.add(request.model);
         budget.say?.(unboundedMediaLine(request.model, tally.kind ?? 'non-text'));
@@ -150,7 +149,13 @@ export function createRunBudget(options: RunBudgetOptions): RunBudget {
         if (ticket) return { kind: 'admitted', ticket, price: { model: request.model } };
         // Requests in flight usually cost less than reserved: wait for them before giving up.
         if (cap.reserved === 0) {
-          refused = { model: request.model, worstUsd: toUsd(amount), maxTokens: maxAnswer(request), ...(predicted > 0 ? { predictionTokens: predicted } : {}) };
+          refused = {
+            model: request.model,
+            worstUsd: toUsd(amount),
+            maxTokens: maxAnswer(request),
+            ...(predicted > 0 ? { predictionTokens: predicted } : {}),
+            promptUsd: toUsd(worstCasePico(reserved, promptTokens, 0, options.batch)),
+          };
           return { kind: 'full', message: 'budget reached' };
         }
         await new Promise<void>((resolve) => {

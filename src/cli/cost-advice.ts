@@ -7,6 +7,8 @@ export interface RefusedWorstCase {
   maxTokens?: number;
   /** The prediction's tokens (Predicted Outputs) it assumed billed as answer tokens besides. */
   predictionTokens?: number;
+  /** What its prompt alone is reserved at: when that is above the cap, the answer limit is not what to change. */
+  promptUsd?: number;
 }
 
 /**
@@ -31,6 +33,10 @@ function assumedLimit(request: RefusedWorstCase, maxTokensFlag: number | undefin
 /** When one request's worst case alone is above the cap, no cap below it will ever send it: say what to change. */
 function overCap(request: RefusedWorstCase, capUsd: number, maxTokensFlag: number | undefined): string {
   if (request.worstUsd <= capUsd) return '';
+  // A prompt of 8,000 words under --max-tokens 10 was told to give "a lower --max-tokens".
+  if (request.promptUsd !== undefined && request.promptUsd > capUsd) {
+    return `, more than the whole cap, its prompt alone up to ${exactUsd(request.promptUsd, true)} (as many tokens as its UTF-8 bytes, at most): give a cap above ${exactUsd(request.worstUsd, true)} or a shorter prompt`;
+  }
   const lower = rowsOwnLimit(request, maxTokensFlag) ? 'a lower max_tokens in the row (it wins over --max-tokens)' : 'a lower --max-tokens';
   return `, more than the whole cap: give ${lower} or a cap above ${exactUsd(request.worstUsd, true)}`;
 }

@@ -427,8 +427,10 @@ function capRequest(
   cap.totalPico += pico;
   cap.leastPico = Math.min(cap.leastPico, pico);
   if (pico > cap.capPico) cap.over++;
-  if (!cap.largest || pico > cap.largest.pico)
-    cap.largest = { pico, worstUsd: picoToUsd(pico), maxTokens, ...(predicted > 0 ? { predictionTokens: predicted } : {}), model };
+  if (!cap.largest || pico > cap.largest.pico) {
+    const promptUsd = picoToUsd(worstCasePico(price, promptTokens, 0, batch));
+    cap.largest = { pico, worstUsd: picoToUsd(pico), maxTokens, ...(predicted > 0 ? { predictionTokens: predicted } : {}), promptUsd, model };
+  }
 }
 
 /**

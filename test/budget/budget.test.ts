@@ -260,6 +260,7 @@ describe('--max-cost in the engine', () => {
       worstUsd: worstCasePico(PRICE, promptTokenBound(messages), 100 + 3800) / 1e12,
       maxTokens: 100,
       predictionTokens: 3800,
+      promptUsd: worstCasePico(PRICE, promptTokenBound(messages), 0) / 1e12,
     });
     expect(fits.refused).toBeUndefined();
   });

@@ -261,9 +261,15 @@ describe('--dry-run --max-cost: what the cap lets through', () => {
     const r = await runCli([...args, '--dry-run']);
     const worst = /no request fits under it: .*its worst case is (\$0\.\d+) \(its prompt plus 10 answer tokens\)/.exec(r.stdout)?.[1];
     expect(worst, r.stdout).toBeDefined();
+    // Its prompt alone is above the cap: "give a lower --max-tokens" (of 10) was no advice.
+    expect(r.stdout).toMatch(
+      /more than the whole cap, its prompt alone up to \$0\.\d+ \(as many tokens as its UTF-8 bytes, at most\): give a cap above \$0\.\d+ or a shorter prompt\n/,
+    );
+    expect(r.stdout).not.toMatch(/a lower --max-tokens/);
     const run = await runCli([...args, '-o', path.join(ctx.dir, 'long.jsonl')]);
     expect(run.code, run.stderr).toBe(3);
     expect(run.stderr).toContain(`its worst case is ${worst} `);
+    expect(run.stderr).toMatch(/its prompt alone up to \$0\.\d+ \(as many tokens as its UTF-8 bytes, at most\): give a cap above/);
   });
 
   it('one request above the cap alone (the row without max_tokens), and a cap under the whole: said each', async () => {
