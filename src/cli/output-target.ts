@@ -15,7 +15,6 @@ import {
   writeRunMeta,
   type CsvLayout,
   type LockHandle,
-  type RowOrder,
   type RowWriter,
 } from '../output/index.js';
 import type { ResultRow } from '../types.js';
@@ -333,14 +332,15 @@ export async function closeOutputTarget(
   // Compacting needs room a full disk does not have: superseded rows stay (an id's last row wins),
   // and the next resume compacts them (`earlier`), even one with nothing left to ask.
   const superseded = compact?.superseded() ?? 0;
-  // --order input: a resume appends the rows an earlier run did not write after those it did, and a
-  // stopped run wrote the rows it held for order: the compaction puts them back in order, and writes
-  // nothing when they are (see CompactOptions.order). Not on a stop: the next resume does it.
-  // Only to put the rows in order: a failure to is a note, not a stop (every row is there, none superseded).
+  // Nothing superseded: a compaction only puts the rows in order, and a failure to is a note, not a
+  // stop (every row is there).
   const orderOnly = superseded === 0 && compact?.earlier !== true;
-  // Known in order (the resume read the file, and saw what it wrote after): nothing to read again.
-  const order = config.order === 'input' && !config.batchApi && stopped === undefined && !(orderOnly && compact?.inOrder()) ? inputOrder : undefined;
-  const due = compact !== undefined && (superseded > 0 || compact.earlier || order !== undefined);
+  // --order input: a resume appends the rows an earlier run did not write after those it did, and a
+  // stopped run wrote the rows it held for order: the compaction puts them back in order (see
+  // CompactOptions.inputOrder). Not on a stop: the next resume does it; nor for a file known in order
+  // (the resume read it, and saw what it wrote after).
+  const inputOrder = config.order === 'input' && !config.batchApi && stopped === undefined && !(orderOnly && compact?.inOrder());
+  const due = compact !== undefined && (superseded > 0 || compact.earlier || inputOrder);
   // A stop (Ctrl-C, SIGTERM) ends the run at once: compacting a large output takes a while (27 s for
   // 500 MB), and the next resume does it (`earlier`) with every row still there.
   if (due && stopped === 'interrupted') info(new CompactionInterruptedError(compact.path).message);
@@ -348,14 +348,14 @@ export async function closeOutputTarget(
     // One row per prompt for readers that do not apply "last row wins" (jq, pandas); written to a
     // temporary file and renamed over the output under the lock, so a kill -9 leaves one or the other.
     const shown = progress?.(`compacting ${compact.path}`, 2 * filesSize([compact.path]));
-    const compacted = compactFile(compact.path, compact.format, compact.layout, compact.runModel, { signal: closing, onRead: shown?.add, order });
+    const compacted = compactFile(compact.path, compact.format, compact.layout, compact.runModel, { signal: closing, onRead: shown?.add, inputOrder });
     const { dropped, reordered, unordered } = await compacted
       .finally(() => shown?.done())
       .catch((err: unknown) => {
+        // Not the temp file's name: it is removed by now (`Cannot write to output file /abs/out.jsonl.compact.tmp: EFBIG…`).
+        const why = errorMessage(err).replace(/^Cannot write to output file .*\.compact\.tmp: /s, '');
         if (orderOnly && !closing?.aborted && !isBug(err)) {
-          info(
-            `${compact.path}: its rows stay out of input order (${errorMessage(err).replace(/^Cannot write to output file .*\.compact\.tmp: /s, '')}): the next --resume puts them in order`,
-          );
+          info(`${compact.path}: its rows stay out of input order (${why}): the next --resume puts them in order`);
           return { dropped: 0, reordered: false, unordered: false };
         }
         if (closing?.aborted) {
@@ -364,8 +364,6 @@ export async function closeOutputTarget(
           throw interrupted;
         }
         // As a full disk's: the file keeps every row, and the next resume compacts it (`earlier`).
-        // Not the temp file's name: it is removed by now (`Cannot write to output file /abs/out.jsonl.compact.tmp: EFBIG…`).
-        const why = errorMessage(err).replace(/^Cannot write to output file .*\.compact\.tmp: /s, '');
         throw new OutputWriteError(
           `${compact.path} was not compacted (${why}): every row is kept, the superseded ones too (the last row per prompt counts), and the next --resume compacts them`,
         );
@@ -380,9 +378,6 @@ export async function closeOutputTarget(
   if (!stopped && !unfinished && config.resume && config.retryFailed && config.output.kind === 'file') endRetryFailed(config.output.path, info);
   return oldFileKept;
 }
-
-/** A row's place in the input, as --order input writes rows (see RowOrder). */
-const inputOrder = (row: ResultRow): RowOrder => ({ line: row.line });
 
 /**
  * What a resume's compaction dropped: rows this run replaced, and rows an earlier one replaced but

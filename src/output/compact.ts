@@ -20,21 +20,12 @@ export interface CompactStats {
   dropped: number;
   /** The file ends with a row cut short (see ReadOptions.onTorn), left out. */
   torn: boolean;
-  /** With `order`: the rows were written in that order, the file's being another. */
+  /** With `inputOrder`: the rows were written in that order, the file's being another. */
   reordered?: boolean;
-  /** With `order`: the rows were in too many stretches of that order to be put back in it (see MAX_RUNS). */
+  /** With `inputOrder`: the rows were in too many stretches of that order to be put back in it (see MAX_RUNS). */
   unordered?: boolean;
-  /** With `order`: nothing to drop and already in order, so nothing was written. */
+  /** With `inputOrder`: nothing to drop and already in order, so nothing was written. */
   unchanged?: boolean;
-}
-
-/**
- * Where a row goes in an input-ordered file: its input line. The rows of one line (its models and
- * samples) keep the order they were written in: ranked by the run's -m and --repeat, a resume with
- * other ones (`-m B,A`, a model left out) found a file in order out of it, and turned it round.
- */
-export interface RowOrder {
-  line: number;
 }
 
 /**
@@ -52,11 +43,13 @@ export interface CompactOptions extends ReadOptions {
   /** Sees every row written (as mergeResults's `onRow`). */
   onRow?: (row: ResultRow) => void;
   /**
-   * Writes the rows in this order (an --order input run's: its input's) when the file holds them in
+   * Writes the rows in input order, by line (an --order input run's), when the file holds them in
    * another (an interrupted run's held rows, then its resume's, at its end), and nothing at all when
-   * it holds them so and drops none (`unchanged`).
+   * it holds them so and drops none (`unchanged`). The rows of one line (its models and samples) keep
+   * the order they were written in: ranked by the run's -m and --repeat, a resume with other ones
+   * (`-m B,A`, a model left out) found a file in order out of it, and turned it round.
    */
-  order?: (row: ResultRow) => RowOrder;
+  inputOrder?: boolean;
 }
 
 /**
@@ -85,17 +78,17 @@ export async function compactResults(
     torn = true;
     options.onTorn?.();
   };
-  const { signal, onRow, order, ...read } = options;
+  const { signal, onRow, inputOrder, ...read } = options;
   signal?.throwIfAborted();
   // Both passes read the file as it was when the first began: a run appending rows meanwhile (a
   // compaction of a live output) made every such compaction fail as "changed".
   const snapshot = await openSnapshot(path);
-  const places = order ? new RowPlaces() : undefined;
+  const places = inputOrder ? new RowPlaces() : undefined;
   try {
     for await (const row of readResults(path, format, { ...read, onTorn }, snapshot)) {
       signal?.throwIfAborted();
       stale.see(row, total);
-      places?.add(order!(row), isInputError(row));
+      places?.add(row.line, isInputError(row));
       lastIndex.set(rowKey(row, runModel), total++);
     }
     const plan = places?.plan(lastIndex, stale);
@@ -134,13 +127,13 @@ export async function compactResults(
 
 const changedWhileCompacted = (path: string) => new RunError(`${path} changed while it was being compacted; run compaction again`, 'output');
 
-/** Each row's place (see RowOrder) and whether it is an input error, by its index in the file. */
+/** Each row's input line and whether it is an input error, by its index in the file. */
 class RowPlaces {
   private lines = new Float64Array(1024);
   private inputErrors = new Uint8Array(1024);
   private n = 0;
 
-  add({ line }: RowOrder, inputError: boolean): void {
+  add(line: number, inputError: boolean): void {
     if (this.n === this.lines.length) {
       const grow = <T extends Float64Array | Uint8Array>(a: T): T => {
         const b = new (a.constructor as new (n: number) => T)(a.length * 2);
@@ -154,7 +147,7 @@ class RowPlaces {
     this.inputErrors[this.n++] = inputError ? 1 : 0;
   }
 
-  /** Whether the row at `a` goes before the one at `b` (rows of one line keep the file's order: see RowOrder). */
+  /** Whether the row at `a` goes before the one at `b` (rows of one line keep the file's order: see CompactOptions.inputOrder). */
   before(a: number, b: number): boolean {
     return this.lines[a]! < this.lines[b]!;
   }
@@ -289,7 +282,7 @@ export async function compactFile(
    * `signal` ends it before the rename (see CompactOptions): the temp file is removed, the file left
    * as it was. `onRead` is told of every block read, in both passes: twice the file's size in all.
    */
-  { signal, onRead, order }: Pick<CompactOptions, 'signal' | 'onRead' | 'order'> = {},
+  { signal, onRead, inputOrder }: Pick<CompactOptions, 'signal' | 'onRead' | 'inputOrder'> = {},
 ): Promise<CompactStats> {
   refuseUntrustedLink(given);
   const path = realpathSync(given);
@@ -300,7 +293,7 @@ export async function compactFile(
   const csv = own ? withFileLineEnd(path, own) : layout && format === 'csv' ? csvLayoutOfFile(path, layout) : layout;
   const out = openTempRowWriter(tmp, path, format, csv);
   try {
-    const stats = await compactResults(path, format, out, { escapedFormulas: csv?.escapeFormulas ?? false, signal, onRead, order }, runModel);
+    const stats = await compactResults(path, format, out, { escapedFormulas: csv?.escapeFormulas ?? false, signal, onRead, inputOrder }, runModel);
     await out.close();
     if (stats.unchanged) rmSync(tmp, { force: true });
     else renameDurably(tmp, path);

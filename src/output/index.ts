@@ -15,7 +15,7 @@ export { isTransientFailure } from './resume-policy.js';
 export { ownModelAlias, rowKey, recordKey } from './row-key.js';
 export { PLAIN_CSV, type CsvLayout } from './csv-layout.js';
 export type { ReadOptions } from './read-results.js';
-export { compactResults, compactFile, removeCompactLeftover, type CompactStats, type RowOrder } from './compact.js';
+export { compactResults, compactFile, removeCompactLeftover, type CompactStats } from './compact.js';
 export { acquireLock, lockHeld, type LockHandle } from './lock.js';
 export { removeDeadTemps } from './dead-temps.js';
 export { metaPath, readRunMeta, writeRunMeta, diffRunMeta, OUTPUT_FORMAT_KEY, UNCHECKED_BEFORE_KEY, RETRY_FAILED_SINCE_KEY } from './run-meta.js';

@@ -6,7 +6,7 @@
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { compactFile, openFileWriter, readResults, type RowOrder } from '../../src/output/index.js';
+import { compactFile, openFileWriter, readResults } from '../../src/output/index.js';
 import type { ResultRow } from '../../src/types.js';
 import { collect, errRow, okRow, useTmpDir } from '../helpers/result-rows.js';
 
@@ -18,7 +18,6 @@ async function writeFile(path: string, format: 'jsonl' | 'csv', rows: ResultRow[
   await w.close();
 }
 
-const byLine = (row: ResultRow): RowOrder => ({ line: row.line });
 const ok = (line: number, extra: Partial<ResultRow> = {}) => okRow(`${line}-x`, `answer ${line}`, { line, ...extra });
 const lines = async (path: string, format: 'jsonl' | 'csv') => (await collect(readResults(path, format))).map((r) => r.line);
 
@@ -27,7 +26,7 @@ describe.each(['jsonl', 'csv'] as const)('compaction in input order (%s)', (form
     const path = join(tmp(), `out.${format}`);
     // The run wrote 2-4 (held behind the slow line 1) when it was stopped; the resume wrote 1 and 5.
     await writeFile(path, format, [ok(2), ok(3), ok(4), ok(1), ok(5)]);
-    expect(await compactFile(path, format, undefined, undefined, { order: byLine })).toEqual({ rows: 5, dropped: 0, torn: false, reordered: true });
+    expect(await compactFile(path, format, undefined, undefined, { inputOrder: true })).toEqual({ rows: 5, dropped: 0, torn: false, reordered: true });
     expect(await lines(path, format)).toEqual([1, 2, 3, 4, 5]);
   });
 
@@ -42,7 +41,7 @@ describe.each(['jsonl', 'csv'] as const)('compaction in input order (%s)', (form
       ok(1, { usage }),
       ok(3, { id: '3-new' }),
     ]);
-    expect(await compactFile(path, format, undefined, undefined, { order: byLine })).toEqual({ rows: 4, dropped: 2, torn: false, reordered: true });
+    expect(await compactFile(path, format, undefined, undefined, { inputOrder: true })).toEqual({ rows: 4, dropped: 2, torn: false, reordered: true });
     const rows = await collect(readResults(path, format));
     expect(rows.map((r) => [r.id, r.line])).toEqual([
       ['1-x', 1],
@@ -58,7 +57,7 @@ describe.each(['jsonl', 'csv'] as const)('compaction in input order (%s)', (form
     const path = join(tmp(), `out.${format}`);
     const cell = (line: number, sample: number) => ok(line, { id: `${line}`, requested_model: 'm', sample });
     await writeFile(path, format, [cell(1, 1), cell(2, 0), cell(1, 0), cell(2, 1)]);
-    await compactFile(path, format, undefined, undefined, { order: byLine });
+    await compactFile(path, format, undefined, undefined, { inputOrder: true });
     expect((await collect(readResults(path, format))).map((r) => [r.line, r.sample])).toEqual([
       [1, 1],
       [1, 0],
@@ -67,14 +66,14 @@ describe.each(['jsonl', 'csv'] as const)('compaction in input order (%s)', (form
     ]);
     const inOrder = join(tmp(), `in-order.${format}`);
     await writeFile(inOrder, format, [cell(1, 1), cell(1, 0), cell(2, 1), cell(2, 0)]);
-    expect(await compactFile(inOrder, format, undefined, undefined, { order: byLine })).toMatchObject({ unchanged: true });
+    expect(await compactFile(inOrder, format, undefined, undefined, { inputOrder: true })).toMatchObject({ unchanged: true });
   });
 
   it('in order already and nothing to drop: nothing written, the file left as it was', async () => {
     const path = join(tmp(), `out.${format}`);
     await writeFile(path, format, [ok(1), ok(3), ok(7)]);
     const before = statSync(path);
-    expect(await compactFile(path, format, undefined, undefined, { order: byLine })).toEqual({ rows: 3, dropped: 0, torn: false, unchanged: true });
+    expect(await compactFile(path, format, undefined, undefined, { inputOrder: true })).toEqual({ rows: 3, dropped: 0, torn: false, unchanged: true });
     const after = statSync(path);
     expect([after.ino, after.mtimeMs]).toEqual([before.ino, before.mtimeMs]);
   });
@@ -82,7 +81,7 @@ describe.each(['jsonl', 'csv'] as const)('compaction in input order (%s)', (form
   it('in order with a row to drop: compacted as before, in that order', async () => {
     const path = join(tmp(), `out.${format}`);
     await writeFile(path, format, [errRow('1-x', 'cut', { line: 1 }), ok(1), ok(2)]);
-    expect(await compactFile(path, format, undefined, undefined, { order: byLine })).toEqual({ rows: 2, dropped: 1, torn: false });
+    expect(await compactFile(path, format, undefined, undefined, { inputOrder: true })).toEqual({ rows: 2, dropped: 1, torn: false });
     expect(await lines(path, format)).toEqual([1, 2]);
   });
 
@@ -91,7 +90,7 @@ describe.each(['jsonl', 'csv'] as const)('compaction in input order (%s)', (form
     // 2, 1, 4, 3, …: 100 stretches of 2 rows each, past the 16 it merges.
     const shuffled = Array.from({ length: 200 }, (_, i) => ok(i % 2 === 0 ? i + 2 : i));
     await writeFile(path, format, shuffled);
-    expect(await compactFile(path, format, undefined, undefined, { order: byLine })).toEqual({
+    expect(await compactFile(path, format, undefined, undefined, { inputOrder: true })).toEqual({
       rows: 200,
       dropped: 0,
       torn: false,
