@@ -679,13 +679,13 @@ function resolveCache(flags: RawFlags, env: NodeJS.ProcessEnv): CliConfig['cache
 /** LLM_BATCH_NO_CACHE set to anything but empty, 0, false or no. */
 const noCacheFromEnv = (env: NodeJS.ProcessEnv): boolean => !['', '0', 'false', 'no'].includes((env.LLM_BATCH_NO_CACHE ?? '').trim().toLowerCase());
 
-/** The key check, kept apart so `--dry-run` and `--compact` can skip it; also the other header variables. */
 /** The API key a run sends with: none for --mock. */
 export const apiKeyOf = (config: CliConfig): string | undefined => (config.provider.kind === 'openai' ? config.provider.apiKey : undefined);
 
 /** The input file a summary names, null for stdin. */
 export const inputFileOf = (config: CliConfig): string | null => (config.input.kind === 'file' ? config.input.path : null);
 
+/** The key check, kept apart so `--dry-run` and `--compact` can skip it; also the other header variables. */
 export function requireKey(config: CliConfig, env: NodeJS.ProcessEnv): void {
   const p = config.provider;
   if (p.kind === 'openai') checkApiKey(p.apiKey, 'OPENAI_API_KEY');

@@ -86,8 +86,6 @@ export function refusedSummary(err: RunError, apiKey: string | undefined, input:
 /** A summary's figures before anything was sent: every count zero. */
 const zeroFigures = (model: string | undefined): RunSummary => buildSummary(createStats(), performance.now(), undefined, null, model);
 
-/** The input as a summary names it: the file's path, null for stdin. */
-
 /** --summary-json while the run sends: replaced by its own at the end, left by a kill -9. */
 export type RunningSummary = Omit<RunSummary, 'stopped'> & { stopped: 'running'; error: null; exitCode: null };
 

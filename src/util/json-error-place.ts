@@ -13,11 +13,12 @@ import { parse, type ParseError } from 'jsonc-parser/lib/esm/main.js';
 export function jsonErrorPlace(text: string, err: Error): { line?: number; column?: number; reason: string } {
   const m = /position (\d+)/.exec(err.message);
   const quoted = /, (?:\.\.\.)?"[\s\S]*"(?:\.\.\.)? is not valid JSON$/;
-  const ended = /^Unexpected end of JSON input$/.test(err.message) && jsonTextEnd(text) > 0;
-  const found = m ? Number(m[1]) : quoted.test(err.message) ? jsonSyntaxErrorOffset(text) : ended ? jsonTextEnd(text) : undefined;
+  const end = jsonTextEnd(text);
+  const ended = /^Unexpected end of JSON input$/.test(err.message) && end > 0;
+  const found = m ? Number(m[1]) : quoted.test(err.message) ? jsonSyntaxErrorOffset(text) : ended ? end : undefined;
   // A place past the last character that is not white space (after blank lines at the end: "Expected
   // ',' or ']' after array element") is where the text ends.
-  const at = found === undefined ? undefined : Math.min(found, jsonTextEnd(text));
+  const at = found === undefined ? undefined : Math.min(found, end);
   const reason = err.message.replace(/ (?:in JSON )?at position \d+.*$/, '').replace(quoted, '');
   if (at === undefined) return { reason };
   const before = text.slice(0, at);
