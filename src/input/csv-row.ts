@@ -2,7 +2,7 @@ import { InputError, UsageError } from '../errors.js';
 import type { PromptRecord } from '../types.js';
 import { usableDelimiter, type InputOptions } from './input-options.js';
 import { paramsFromCsv } from './params.js';
-import { fieldWord, likelyPromptField, refusePromptFieldWithTemplate } from './prompt-field.js';
+import { likelyPromptField, promptFieldHint, refusePromptFieldWithTemplate } from './prompt-field.js';
 import { explicitId, fallbackId } from './record-id.js';
 import { renderTemplate, templateFields } from './template.js';
 import { problemRecord, sendableRecord, userMessages, type RecordOrigin } from './to-record.js';
@@ -66,9 +66,7 @@ export function planCsv(columns: string[], options: InputOptions, headerLine = 1
       plan.promptColumn = columns[0];
     } else {
       const guess = likelyPromptField(columns, idField ?? 'id');
-      throw new InputError(
-        `${source}: no "prompt" column in the CSV header (found: ${found}); pass --prompt-field ${guess === undefined ? '<column>' : fieldWord(guess)} or --template ${fieldWord(`…{{${guess ?? 'column'}}}…`)}`,
-      );
+      throw new InputError(`${source}: no "prompt" column in the CSV header (found: ${found}); ${promptFieldHint(guess, 'column')}`);
     }
   }
 

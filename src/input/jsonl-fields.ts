@@ -2,7 +2,7 @@ import { hasMessages, isBatchLine, JsonlFieldScan, type ScanSeen, type ScanWant 
 import type { ElementLineFinder } from '../types.js';
 import type { InputOptions } from './input-options.js';
 import { templateWant } from './jsonl-template-scan.js';
-import { fieldWord, likelyPromptField, refusePromptFieldWithTemplate } from './prompt-field.js';
+import { likelyPromptField, promptFieldHint, refusePromptFieldWithTemplate } from './prompt-field.js';
 import { templateFields } from './template.js';
 
 /**
@@ -40,10 +40,7 @@ function promptRefusal({ noRowHas, fields, first }: ScanSeen, promptField: strin
     return `${noRowHas({ no: `no "${promptField}" field`, a: `a "${promptField}" field` })} (fields: ${fields}); check --prompt-field or use --template`;
   }
   const guess = suggestPromptField(first, options.idField ?? 'id');
-  return (
-    `${noRowHas({ no: 'no "prompt" or "messages" field', a: 'a "prompt" or "messages" field' })} (fields: ${fields}); ` +
-    `pass --prompt-field ${guess === undefined ? '<field>' : fieldWord(guess)} or --template ${fieldWord(`…{{${guess ?? 'field'}}}…`)}`
-  );
+  return `${noRowHas({ no: 'no "prompt" or "messages" field', a: 'a "prompt" or "messages" field' })} (fields: ${fields}); ` + promptFieldHint(guess, 'field');
 }
 
 /** The field most likely to hold the prompt, among those with text (see likelyPromptField). */

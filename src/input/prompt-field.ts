@@ -31,6 +31,14 @@ export function likelyPromptField(names: readonly string[], idField: string): st
 }
 
 /** A field name as a shell takes it in `--prompt-field NAME`: quoted when it holds more than plain characters (`'My Question'`). */
-export function fieldWord(name: string): string {
+function fieldWord(name: string): string {
   return /^[\w.@%+=:,/-]+$/.test(name) ? name : `'${name.replace(/'/g, "'\\''")}'`;
+}
+
+/**
+ * `pass --prompt-field NAME or --template '…{{NAME}}…'`: both halves as a shell takes them, `<noun>`
+ * and `{{noun}}` when there is no guess (a CSV's "column", a JSON row's "field").
+ */
+export function promptFieldHint(guess: string | undefined, noun: 'column' | 'field'): string {
+  return `pass --prompt-field ${guess === undefined ? `<${noun}>` : fieldWord(guess)} or --template ${fieldWord(`…{{${guess ?? noun}}}…`)}`;
 }
