@@ -36,8 +36,13 @@ export function envKeyRedactor(env: Readonly<Record<string, string | undefined>>
 
 /** The error's first line, as --summary-json's `error` gives it: its name and message, the key taken out. */
 export function internalErrorMessage(bug: unknown, redact: (text: string) => string): string {
+  return `internal error: ${bugFirstLine(bug, redact)}`;
+}
+
+/** A bug's name and message, their first line, the key taken out: `TypeError: x is not a function`. */
+export function bugFirstLine(bug: unknown, redact: (text: string) => string): string {
   const text = bug instanceof Error ? `${bug.name}: ${bug.message}` : textOf(bug);
-  return `internal error: ${redact(text.split('\n')[0] ?? '')}`;
+  return redact(text.split('\n')[0] ?? '');
 }
 
 /**

@@ -5,7 +5,7 @@ import type { PriceLookup } from '../budget/prices.js';
 import type { BatchEvent } from '../engine/events.js';
 import { ExitCode, OutputClosedError, OutputWriteError } from '../errors.js';
 import { createRedactor } from '../redact.js';
-import { internalErrorMessage, isBug } from './internal-error.js';
+import { bugFirstLine, isBug } from './internal-error.js';
 import { writeProblem } from '../util/path-words.js';
 import { atProcessExit } from './process-exit.js';
 import { openFileWriter, readRunMeta, writeEach, type RowWriter } from '../output/index.js';
@@ -123,7 +123,7 @@ export class RunReport {
       if (extra.signal?.aborted) return this.interrupted(file, summary);
       await this.copy?.writer.close();
       // An output never made (an input with no prompts leaves a new -o unmade): no rows, as with none kept.
-      const input = file !== undefined && fs.existsSync(file) ? file : file === undefined ? this.copy?.file : undefined;
+      const input = file === undefined ? this.copy?.file : fs.existsSync(file) ? file : undefined;
       if (!input) return { ok: false, message: 'no rows to report: the run stopped before its first row' };
       const format = file ? resultsFormat(file) : 'jsonl';
       const outcome = await writeReport({
@@ -172,7 +172,7 @@ export class RunReport {
         return {
           ok: false,
           bug: true,
-          message: `internal error while writing --report ${this.config.report} (please report it; the rows are kept): ${internalErrorMessage(err, redact).replace(/^internal error: /, '')}`,
+          message: `internal error while writing --report ${this.config.report} (please report it; the rows are kept): ${bugFirstLine(err, redact)}`,
         };
       return { ok: false, message: redact(`cannot write --report ${this.config.report}: ${writeProblem(err, this.config.report!)}`) };
     } finally {
