@@ -163,7 +163,7 @@ class RowPlaces {
     const runs: Array<[number, number]> = [];
     let previous = -1;
     for (let i = 0; i < this.n; i++) {
-      if (keep[i] === 1 && stale.isStale({ error: this.inputErrors[i] === 1 ? { type: 'input', message: '' } : null, line: this.lines[i]! }, i)) keep[i] = 0;
+      if (keep[i] === 1 && this.inputErrors[i] === 1 && stale.isStaleInputError(this.lines[i]!, i)) keep[i] = 0;
       if (keep[i] === 0) continue;
       kept++;
       if (previous === -1 || this.before(i, previous)) runs.push([i, i]);

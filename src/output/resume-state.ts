@@ -116,6 +116,7 @@ export function staleInputErrors() {
   const errorAt = new Map<number, number>();
   /** Line → index of the last row after its input error that is not one. */
   const fixedAt = new Map<number, number>();
+  const isStaleInputError = (line: number, index: number): boolean => (fixedAt.get(line) ?? -1) > index;
   return {
     see(row: Pick<ResultRow, 'error' | 'line'>, index: number): void {
       if (typeof row.line !== 'number') return;
@@ -124,8 +125,10 @@ export function staleInputErrors() {
     },
     /** Whether the row at `index` (seen before) is an input error that a later row replaced. */
     isStale(row: Pick<ResultRow, 'error' | 'line'>, index: number): boolean {
-      return isInputError(row) && typeof row.line === 'number' && (fixedAt.get(row.line) ?? -1) > index;
+      return isInputError(row) && typeof row.line === 'number' && isStaleInputError(row.line, index);
     },
+    /** isStale of an input error row of `line` at `index` (seen before), when the row itself is not kept. */
+    isStaleInputError,
     /** Whether any input error row seen so far is stale. */
     anyStale(): boolean {
       return fixedAt.size > 0;
