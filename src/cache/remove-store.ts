@@ -1,10 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { LEGACY_STORE_FILE, STORE_FILE } from './store-files.js';
+import { CLOSED_RECORD } from './store-use-marks.js';
 import { inspectStoreFile, StoreNotAFileError, type StoreFileState } from './store-file-check.js';
 
 export interface RemovedStore {
-  /** The files removed, data files and their LMDB lock files, as paths. */
+  /** The files removed, data files, their LMDB lock files and the record of the last clean close, as paths. */
   files: string[];
   /** Answers the removed data files held, as their meta pages count them (damaged ones count 0). */
   answers: number;
@@ -29,7 +30,8 @@ export function removeStore(dir: string): RemovedStore {
     if (state.kind === 'damaged') removed.damaged.push({ file, why: state.why });
     // The current layout's main database also holds msgpackr's shapes, under one key of their own.
     if (state.kind === 'sound') removed.answers += name === STORE_FILE ? Math.max(0, state.entries - 1) : state.entries;
-    for (const f of [file, `${file}-lock`]) {
+    // The current file's record (store-use-marks.ts) describes a file no longer there.
+    for (const f of name === STORE_FILE ? [file, `${file}-lock`, path.join(dir, CLOSED_RECORD)] : [file, `${file}-lock`]) {
       if (!fs.existsSync(f)) continue;
       fs.rmSync(f, { force: true });
       removed.files.push(f);

@@ -3,18 +3,20 @@ import path from 'node:path';
 import { UsageError } from '../errors.js';
 import { makeDirs } from '../util/make-dirs.js';
 import { addressSpaceLimited } from '../util/address-space.js';
-import { refuseDamaged, type StoreFileState } from './store-file-check.js';
+import { DamagedStoreError, refuseDamaged, type StoreFileState } from './store-file-check.js';
 import { checkSpareDescriptors } from './spare-descriptors.js';
 import { checkRoomForNewStore } from './store-room.js';
 import { checkStoreWritable } from './store-writable.js';
 import { tolerateWhileHeld } from '../util/tolerate-rejection.js';
-import { heldWrite, ignoredWrite, isStoreFailure, quietLmdbConsole } from './lmdb-failures.js';
+import { heldWrite, ignoredWrite, isDamagedStoreError, isStoreFailure, quietLmdbConsole } from './lmdb-failures.js';
 import type { Logprobs, ToolCall, Usage } from '../types.js';
 import { loadLmdb } from './load-lmdb.js';
 import { RemovalFailedError, removeInBatches } from './remove-in-batches.js';
 import type { cacheKeyString } from './cache-key.js';
 import { LEGACY_STORE_FILE, STORE_FILE } from './store-files.js';
 import { heldReader } from './held-reader.js';
+import { checked, forgetDeadMarks, markOpen, needsCheck } from './store-use-marks.js';
+import { type CacheStats, PROBE_ENV, probeStore, StorePagesDamagedError } from './store-probe.js';
 
 /** One stored answer: what a result row needs to be rebuilt without a request. */
 export interface CachedAnswer {
@@ -33,14 +35,7 @@ export interface CachedAnswer {
   storedAt: number;
 }
 
-export interface CacheStats {
-  path: string;
-  entries: number;
-  /** Bytes of the database file on disk (LMDB grows it in steps; it does not shrink on delete). */
-  bytesOnDisk: number;
-  oldest: number | null;
-  newest: number | null;
-}
+export type { CacheStats } from './store-probe.js';
 
 /** A key-value store of answers keyed by {@link cacheKey}. Shared by processes; crash-safe. */
 export interface ResponseStore {
@@ -112,13 +107,22 @@ export async function openResponseStore(dir: string, options: StoreOpenOptions =
   // but lmdb leaves a promise of its own unhandled: tolerated until close(), stepping aside for a
   // host app's own listener. See lmdb-failures.ts.
   const release = tolerateWhileHeld(isStoreFailure);
+  // A writer marks the directory from just before LMDB first opens a file until close (store-use-marks.ts).
+  let mark: ReturnType<typeof markOpen> | undefined;
+  const opening = () => {
+    if (!readOnly) mark ??= markOpen(dir);
+  };
+  const unmark = (clean: boolean) => mark?.close(clean);
   try {
+    if (readable(legacyFile, legacyState)) opening();
     const legacy = readable(legacyFile, legacyState) ? await openDatabase(legacyFile, false, readOnly) : undefined;
-    const current = lazyDatabase(file, readOnly);
+    const current = lazyDatabase(file, readOnly, opening);
     if (readable(file, state)) await current.open();
-    return storeOn(file, current, legacy, release);
+    return storeOn(file, current, legacy, release, unmark);
   } catch (err) {
     release();
+    // Not recorded: an open that failed may have failed on the file.
+    unmark(false);
     throw err;
   }
 }
@@ -131,6 +135,12 @@ export interface StoreOpenOptions {
    * dry run refuses the cache its run would refuse. @default !readOnly
    */
   writable?: boolean;
+  /**
+   * When to read the store whole in a child process first (store-probe.ts), and throw
+   * StorePagesDamagedError if that finds it damaged: `if-needed` when it may have been damaged since
+   * it was last closed (store-use-marks.ts), `always` (`cache prune`), or `never`. @default 'if-needed'
+   */
+  check?: 'if-needed' | 'always' | 'never';
 }
 
 /**
@@ -140,7 +150,7 @@ export interface StoreOpenOptions {
  * that a cache it cannot use refuses it before that (src/cli/open-cache.ts): nothing of LMDB is
  * loaded for it.
  */
-export function prepareStoreDir(dir: string, { readOnly = false, writable = !readOnly }: StoreOpenOptions = {}) {
+export function prepareStoreDir(dir: string, { readOnly = false, writable = !readOnly, check = 'if-needed' }: StoreOpenOptions = {}) {
   // Answers may be as private as the prompts: the cache directory is the user's alone.
   if (!readOnly) makeDirs(dir, 0o700);
   const file = path.join(dir, STORE_FILE);
@@ -152,7 +162,26 @@ export function prepareStoreDir(dir: string, { readOnly = false, writable = !rea
   if (writable) checkStoreWritable(dir, [file, `${file}-lock`, ...legacy]);
   // A new store is written by this process's LMDB: a directory that cannot take its first pages crashed it.
   if (!readOnly && (state.kind === 'absent' || state.kind === 'empty')) checkRoomForNewStore(dir, file);
+  // The probe's own child reads the store itself.
+  if (check !== 'never' && process.env[PROBE_ENV] !== '1') checkPages(dir, file, check === 'always', [state, legacyState]);
   return { file, legacyFile, state, legacyState };
+}
+
+/** Reads the store whole in a child process when it may be damaged (or `always`), and throws if it is. */
+function checkPages(dir: string, file: string, always: boolean, states: StoreFileState[]): void {
+  // Nothing to read: the marks of processes gone say nothing any more.
+  if (!states.some((s) => s.kind === 'sound' || s.kind === 'unchecked')) {
+    forgetDeadMarks(dir);
+    return;
+  }
+  if (!always && !needsCheck(dir)) return;
+  const verdict = probeStore(dir);
+  if ('damaged' in verdict) {
+    // Said from here on by the record the file no longer matches (a damaged file gets none).
+    forgetDeadMarks(dir);
+    throw new StorePagesDamagedError(verdict.file ?? file, verdict.damaged);
+  }
+  if ('sound' in verdict) checked(dir);
 }
 
 type Database = import('lmdb').RootDatabase<CachedAnswer, Buffer>;
@@ -195,12 +224,13 @@ async function openDatabase(file: string, current: boolean, readOnly: boolean): 
 const isAnswerKey = (key: Buffer): boolean => key.length === KEY_BYTES;
 
 /** The current file, opened on first need: `now()` is undefined until then. */
-function lazyDatabase(file: string, readOnly: boolean) {
+function lazyDatabase(file: string, readOnly: boolean, beforeOpen: () => void) {
   let db: Database | undefined;
   let opening: Promise<Database> | undefined;
   return {
     now: () => db,
     open: () => {
+      if (!opening) beforeOpen();
       opening ??= openDatabase(file, true, readOnly).then((d) => (db = d));
       return opening;
     },
@@ -211,7 +241,13 @@ function lazyDatabase(file: string, readOnly: boolean) {
 }
 
 /** The store over the current file and, if there is one, the legacy file. */
-function storeOn(file: string, current: ReturnType<typeof lazyDatabase>, legacy: Database | undefined, release: () => void): ResponseStore {
+function storeOn(
+  file: string,
+  current: ReturnType<typeof lazyDatabase>,
+  legacy: Database | undefined,
+  release: () => void,
+  unmark: (clean: boolean) => void,
+): ResponseStore {
   // A key is copied by LMDB before a call returns: one buffer serves every lookup and write.
   const short = Buffer.alloc(KEY_BYTES);
   const shorten = (key: Buffer) => {
@@ -237,12 +273,18 @@ function storeOn(file: string, current: ReturnType<typeof lazyDatabase>, legacy:
    * for on stderr. The answer cache reports the failure once and the run goes on without storing.
    */
   let writeFailure: { cause: unknown } | undefined;
+  /** Whether a read or a write met a damaged page: the file is then left for the next opener to read whole (store-use-marks.ts). */
+  let damageMet = false;
+  const noteDamage = (err: unknown) => {
+    if (isDamagedStoreError(err) || (err instanceof RemovalFailedError && isDamagedStoreError(err.cause))) damageMet = true;
+  };
   const stored = async <T>(write: () => Promise<T>): Promise<T> => {
     if (writeFailure) throw writeFailure.cause;
     try {
       return await heldWrite(write());
     } catch (cause) {
       writeFailure ??= { cause };
+      noteDamage(cause);
       throw cause;
     }
   };
@@ -256,6 +298,7 @@ function storeOn(file: string, current: ReturnType<typeof lazyDatabase>, legacy:
       try {
         removed += await removeInBatches<CachedAnswer | undefined>(db, { key: answers, value });
       } catch (err) {
+        noteDamage(err);
         if (!(err instanceof RemovalFailedError)) throw err;
         // As a failed put: close() then waits for no flush, which lmdb never finishes after it.
         writeFailure ??= { cause: err.cause };
@@ -276,7 +319,12 @@ function storeOn(file: string, current: ReturnType<typeof lazyDatabase>, legacy:
     },
     get: (key) => {
       const db = current.now();
-      return (db && lookup(db, key)) ?? legacy?.get(key);
+      try {
+        return (db && lookup(db, key)) ?? legacy?.get(key);
+      } catch (err) {
+        noteDamage(err);
+        throw err;
+      }
     },
     put: async (key, answer) => {
       const db = await current.open();
@@ -300,22 +348,30 @@ function storeOn(file: string, current: ReturnType<typeof lazyDatabase>, legacy:
       let entries = 0;
       let oldest: number | null = null;
       let newest: number | null = null;
-      const count = (db: Database, answers: (key: Buffer) => boolean) => {
+      const count = (db: Database, at: string, answers: (key: Buffer) => boolean) => {
+        // LMDB's own count of the tree, read in the walk's read transaction (both within this call):
+        // a walk that finds fewer met a page overwritten in place, which reads as an empty tree and
+        // crashed the writer that added to it.
+        const { entryCount } = db.getStats() as { entryCount: number };
+        let walked = 0;
         for (const { key, value } of db.getRange()) {
+          walked++;
           if (!answers(key)) continue;
           entries++;
-          const at = value?.storedAt;
-          if (typeof at === 'number') {
-            if (oldest === null || at < oldest) oldest = at;
-            if (newest === null || at > newest) newest = at;
+          const stored = value?.storedAt;
+          if (typeof stored === 'number') {
+            if (oldest === null || stored < oldest) oldest = stored;
+            if (newest === null || stored > newest) newest = stored;
           }
         }
+        if (walked !== entryCount) throw new DamagedStoreError(at, `its pages hold ${walked} entries, its header counts ${entryCount}`);
       };
       const db = current.now();
-      if (db) count(db, isAnswerKey);
-      if (legacy) count(legacy, () => true);
+      const legacyFile = path.join(path.dirname(file), LEGACY_STORE_FILE);
+      if (db) count(db, file, isAnswerKey);
+      if (legacy) count(legacy, legacyFile, () => true);
       const size = (f: string) => fs.statSync(f, { throwIfNoEntry: false })?.size ?? 0;
-      const bytesOnDisk = size(file) + (legacy ? size(path.join(path.dirname(file), LEGACY_STORE_FILE)) : 0);
+      const bytesOnDisk = size(file) + (legacy ? size(legacyFile) : 0);
       return { path: file, entries, bytesOnDisk, oldest, newest };
     },
     prune: (before) => committed(removeAnswers((answer) => !(typeof answer?.storedAt === 'number' && answer.storedAt >= before))),
@@ -336,6 +392,7 @@ function storeOn(file: string, current: ReturnType<typeof lazyDatabase>, legacy:
         }
       } finally {
         release();
+        unmark(!damageMet);
       }
     },
   };

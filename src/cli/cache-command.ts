@@ -8,10 +8,12 @@ import { cacheClearHint } from './cache-clear-hint.js';
 import { LEGACY_STORE_FILE, STORE_FILE } from '../cache/store-files.js';
 import { DamagedStoreError, inspectStoreFile } from '../cache/store-file-check.js';
 import { removeStore } from '../cache/remove-store.js';
-import { commitProblem, isDamagedStoreError, isStoreFailure } from '../cache/lmdb-failures.js';
+import { commitProblem, isDamagedStoreError, isLmdbError, isStoreFailure } from '../cache/lmdb-failures.js';
 import { RemovalFailedError } from '../cache/remove-in-batches.js';
 import { tolerateRejection } from '../util/tolerate-rejection.js';
 import { storeInUse } from '../cache/store-in-use.js';
+import { PROBE_ENV, probeStore, StorePagesDamagedError } from '../cache/store-probe.js';
+import type { CacheStats, StoreOpenOptions } from '../cache/response-store.js';
 import { count } from '../ui/number-format.js';
 import { counted } from '../util/group-digits.js';
 import type { CliIo } from './io.js';
@@ -88,15 +90,18 @@ export async function runCacheCommand(argv: readonly string[], io: CliIo): Promi
     if (!quiet) io.stderr.write(`llm-batch: no response cache at ${dir} (the directory does not exist): nothing removed\n`);
     return ExitCode.ok;
   };
-  /** `readOnly` for stats: it neither waits for a writer's lock nor writes the file (see openDatabase). */
-  const open = async (readOnly = false) => {
+  /**
+   * `readOnly` for stats: it neither waits for a writer's lock nor writes the file (see openDatabase).
+   * `check`: whether the store is read whole in a child process first (see StoreOpenOptions).
+   */
+  const open = async (readOnly: boolean, check: StoreOpenOptions['check']) => {
     const dir = dirOf();
     if (!fs.existsSync(dir)) return undefined;
     const { openResponseStore } = await import('../cache/response-store.js');
     // As a run's (open-cache.ts): what a failed commit may leave unhandled ends no prune or clear.
     tolerateRejection(isStoreFailure);
     try {
-      return await openResponseStore(dir, { readOnly });
+      return await openResponseStore(dir, { readOnly, check });
     } catch (err) {
       // LMDB would crash on it, and the store refuses to open it: stats reports it before opening,
       // prune refuses, clear never opens.
@@ -119,11 +124,28 @@ export async function runCacheCommand(argv: readonly string[], io: CliIo): Promi
           else io.stdout.write(`${bad.file}\ndamaged (${bad.why}): ${clearHint()}\n`);
           return ExitCode.ok;
         };
+        const sayStats = (s: CacheStats) => {
+          // `exists` on every answer, not only the missing directory's: a script reads it as a boolean.
+          if (opts.json)
+            io.stdout.write(
+              `${JSON.stringify({ path: s.path, exists: true, entries: s.entries, bytesOnDisk: s.bytesOnDisk, oldest: s.oldest, newest: s.newest })}\n`,
+            );
+          else {
+            const answers = `${count(s.entries)} ${s.entries === 1 ? 'answer' : 'answers'}`;
+            io.stdout.write(`${s.path}\n${answers} · ${diskSize(s.bytesOnDisk)} on disk · oldest ${dateOf(s.oldest)} · newest ${dateOf(s.newest)}\n`);
+          }
+          return ExitCode.ok;
+        };
         const bad = fs.existsSync(dirOf()) ? damaged() : undefined;
         if (bad) return sayDamaged(bad);
+        const held = storeFileIn(dirOf());
+        // Read in a child process (unless this is that child): a damaged page may crash LMDB.
+        const verdict = held && io.env[PROBE_ENV] !== '1' ? probeStore(dirOf()) : undefined;
+        if (verdict && 'damaged' in verdict) return sayDamaged({ file: verdict.file ?? path.join(dirOf(), STORE_FILE), why: verdict.damaged });
+        if (verdict && 'sound' in verdict) return sayStats(verdict.sound);
         // A directory with no store file holds no cache (the code caches make the directory before
         // any answer is stored: src/cli/load-cli.ts): say so, not "0 answers" as if one were empty.
-        const store = storeFileIn(dirOf()) ? await open(true) : undefined;
+        const store = held ? await open(true, 'never') : undefined;
         if (!store) {
           if (opts.json)
             io.stdout.write(`${JSON.stringify({ path: `${dirOf()}/${STORE_FILE}`, exists: false, entries: 0, bytesOnDisk: 0, oldest: null, newest: null })}\n`);
@@ -137,22 +159,15 @@ export async function runCacheCommand(argv: readonly string[], io: CliIo): Promi
         try {
           s = store.stats();
         } catch (err) {
-          // Damage past the header, which only reading the pages finds (see isDamagedStoreError).
-          if (!isDamagedStoreError(err)) throw err;
+          // Damage past the header, which only reading the pages finds (see isDamagedStoreError). A
+          // read-only walk has no writer to fail with: any of LMDB's errors in it is the file's
+          // (MDB_BAD_TXN "Invalid dupdata flag" on a page overwritten in place).
+          if (!isLmdbError(err) && !(err instanceof DamagedStoreError)) throw err;
           await store.close().catch(() => {});
-          return sayDamaged({ file: store.path, why: err.message });
+          return sayDamaged(err instanceof DamagedStoreError ? err : { file: store.path, why: err.message });
         }
         await store.close();
-        // `exists` on every answer, not only the missing directory's: a script reads it as a boolean.
-        if (opts.json)
-          io.stdout.write(
-            `${JSON.stringify({ path: s.path, exists: true, entries: s.entries, bytesOnDisk: s.bytesOnDisk, oldest: s.oldest, newest: s.newest })}\n`,
-          );
-        else {
-          const answers = `${count(s.entries)} ${s.entries === 1 ? 'answer' : 'answers'}`;
-          io.stdout.write(`${s.path}\n${answers} · ${diskSize(s.bytesOnDisk)} on disk · oldest ${dateOf(s.oldest)} · newest ${dateOf(s.newest)}\n`);
-        }
-        return ExitCode.ok;
+        return sayStats(s);
       };
     });
   addHelpSections(statsCommand, '\nExamples:\n  $ llm-batch cache stats\n  $ llm-batch cache stats --json | jq .entries\n');
@@ -182,7 +197,7 @@ export async function runCacheCommand(argv: readonly string[], io: CliIo): Promi
           );
         // A run that has the file open would go on caching into a deleted file: empty it in place then.
         if (!bad && inUse !== false) {
-          const store = await open();
+          const store = await open(false, 'if-needed');
           const answers = store ? await removedOrSaid(store.clear(), 'clear') : 0;
           await store?.close();
           say(
@@ -210,7 +225,8 @@ export async function runCacheCommand(argv: readonly string[], io: CliIo): Promi
         const missing = missingDir('prune', opts.quiet);
         if (missing !== undefined) return missing;
         // No store file, nothing to prune: none is made for it (where there is no room, one could not be).
-        const store = storeFileIn(dirOf()) ? await open() : undefined;
+        // Read whole in a child process first: a damaged page may crash LMDB, and a prune reads every entry.
+        const store = storeFileIn(dirOf()) ? await open(false, 'always') : undefined;
         const removed = store ? await removedOrSaid(store.prune(Date.now() - opts.olderThan * DAY_MS), 'prune', older) : 0;
         await store?.close();
         if (!opts.quiet) io.stderr.write(`llm-batch: removed ${counted(removed, 'cached answer')} ${older} from ${dirOf()}\n`);
@@ -243,11 +259,9 @@ export async function runCacheCommand(argv: readonly string[], io: CliIo): Promi
     // Damage past the header, which only reading the pages finds: the way out named, as for a
     // damaged header.
     const damage = isDamagedStoreError(err) ? err : err instanceof RemovalFailedError && isDamagedStoreError(err.cause) ? err.cause : undefined;
-    if (damage)
-      throw new RunError(
-        `cache ${program.args[0] ?? ''}: cache file ${path.join(dirOf(), STORE_FILE)} looks damaged (${damage.message}): ${cacheClearHint(flag)}`,
-        'usage',
-      );
+    const found =
+      err instanceof StorePagesDamagedError ? { file: err.file, why: err.why } : damage && { file: path.join(dirOf(), STORE_FILE), why: damage.message };
+    if (found) throw new RunError(`cache ${program.args[0] ?? ''}: cache file ${found.file} looks damaged (${found.why}): ${cacheClearHint(flag)}`, 'usage');
     // Named as the run's paths are: `cache clear: DIR/answers-v2.lmdb: permission denied`.
     const e = err as NodeJS.ErrnoException;
     const why = e.code ? `${e.path ?? dirOf()}: ${pathProblem(err)}` : e.message;

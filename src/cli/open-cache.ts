@@ -1,5 +1,6 @@
 import { RunError } from '../errors.js';
 import { DamagedStoreError, StoreNotAFileError } from '../cache/store-file-check.js';
+import { StorePagesDamagedError } from '../cache/store-probe.js';
 import type { CliConfig } from './config.js';
 import { dirProblem, pathProblem } from './path-problem.js';
 import { cacheClearHint } from './cache-clear-hint.js';
@@ -44,8 +45,9 @@ export function chatEndpoint(config: CliConfig): string {
  * writes the file (nor makes the directory).
  */
 export async function openCache(config: CliConfig, say: CacheSay, { readOnly = false } = {}): Promise<OpenedCache | undefined> {
-  if (!config.cache) return undefined;
-  const { dir, unusable } = config.cache;
+  const { cache: chosen } = config;
+  if (!chosen) return undefined;
+  const { dir, unusable } = chosen;
   if (unusable) {
     say.info(`${unusable}: running without the response cache (LLM_BATCH_CACHE_DIR, XDG_CACHE_HOME or --cache-dir gives it one, --no-cache silences this)`);
     return undefined;
@@ -63,10 +65,7 @@ export async function openCache(config: CliConfig, say: CacheSay, { readOnly = f
       onError: (err) => say.error(`response cache: cannot store answers in ${dir} (${err.message}); the run goes on without storing`),
       onReadError: (err) => say.info(`response cache: cannot read an answer in ${dir} (${err.message}); such prompts are asked again`),
       // Even with --quiet: until the file is cleared, every run pays again for what it held.
-      onDamage: (err) =>
-        say.error(
-          `response cache: cache file ${store.path} looks damaged (${err.message}): the run goes on without the cache; ${cacheClearHint(config.cache?.explicit ? dir : undefined)}`,
-        ),
+      onDamage: (err) => say.error(damageLine(chosen, store.path, err.message)),
     });
     return {
       cache,
@@ -76,7 +75,7 @@ export async function openCache(config: CliConfig, say: CacheSay, { readOnly = f
       },
     };
   } catch (err) {
-    return cacheUnusable(config.cache, err, say);
+    return cacheUnusable(chosen, err, say);
   }
 }
 
@@ -92,7 +91,8 @@ export function refuseUnusableCacheDir(config: CliConfig): void {
   if (!config.cache?.explicit) return; // the default directory failing only costs the cache
   try {
     checkCacheDir(config.cache.dir);
-    prepareStoreDir(config.cache.dir);
+    // Not read whole here: damage only that finds costs the cache, not the run (openCache says it).
+    prepareStoreDir(config.cache.dir, { check: 'never' });
   } catch (err) {
     cacheUnusable(config.cache, err, { error() {}, info() {} });
   }
@@ -111,6 +111,11 @@ function checkCacheDir(dir: string): void {
 function cacheUnusable(cache: NonNullable<CliConfig['cache']>, err: unknown, say: CacheSay): undefined {
   const { dir, explicit } = cache;
   const warn = (line: string) => say.info(line);
+  if (err instanceof StorePagesDamagedError) {
+    // As damage met mid-run (said even with --quiet), only sooner: before anything is sent.
+    say.error(damageLine(cache, err.file, err.why));
+    return undefined;
+  }
   if (err instanceof DamagedStoreError) {
     // LMDB would crash on it: the file stays as it is (it is the user's to remove) and one line says how.
     const clear = cacheClearHint(explicit ? dir : undefined);
@@ -130,6 +135,11 @@ function cacheUnusable(cache: NonNullable<CliConfig['cache']>, err: unknown, say
   if (explicit) throw new RunError(`${cache.chosenBy ?? 'the response cache'} ${dir}: ${why} (choose another --cache-dir, or --no-cache)`, 'usage');
   warn(`cannot open the response cache in ${dir}: ${why}; running without it (--cache-dir chooses another place, --no-cache silences this)`);
   return undefined;
+}
+
+/** Damage past the store's header (LMDB's error, or a probe's finding): the run goes on without the cache. */
+function damageLine(cache: NonNullable<CliConfig['cache']>, file: string, why: string): string {
+  return `response cache: cache file ${file} looks damaged (${why}): the run goes on without the cache; ${cacheClearHint(cache.explicit ? cache.dir : undefined)}`;
 }
 
 /** A cache directory that cannot be looked up or is not one, said before LMDB is loaded. */

@@ -670,6 +670,75 @@ describe('a damaged cache file', () => {
     expect((await run([input, '--cache-dir', dir])).rows.every((r) => r.cached === true)).toBe(true);
     expect(ctx.server.requests).toHaveLength(400);
   });
+
+  /** Overwrites 200 bytes of every page past the meta pages, past each page's header, from a seeded generator. */
+  function overwritePages(file: string, seed: number): void {
+    let state = seed;
+    const next = () => {
+      state = (state + 0x6d2b79f5) | 0;
+      let t = Math.imul(state ^ (state >>> 15), 1 | state);
+      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+      return ((t ^ (t >>> 14)) >>> 0) % 256;
+    };
+    const fd = fs.openSync(file, 'r+');
+    for (let at = 8192; at < fs.fstatSync(fd).size; at += 4096) fs.writeSync(fd, Buffer.from(Array.from({ length: 200 }, next)), 0, 200, at + 16);
+    fs.closeSync(fd);
+  }
+
+  it('pages overwritten at random, which LMDB may crash on (SIGBUS, SIGSEGV, an abort): read whole in a child process first, so the run goes on without the cache; stats and prune say it too', async () => {
+    const source = path.join(ctx.dir, 'sound');
+    // Answers of ~2 KB: leaf and overflow pages both.
+    const input = writePrompts(
+      ctx.dir,
+      'p.txt',
+      Array.from({ length: 300 }, (_, i) => `long ${i} ${'x'.repeat(2000)}`),
+    );
+    expect((await run([input, '--cache-dir', source])).code).toBe(0);
+    for (const seed of [5, 7, 1]) {
+      const dir = path.join(ctx.dir, `damaged-${seed}`);
+      fs.cpSync(source, dir, { recursive: true });
+      const file = path.join(dir, 'answers-v2.lmdb');
+      overwritePages(file, seed);
+      const bytes = fs.readFileSync(file);
+      ctx.server.requests.length = 0;
+      const damaged = await run([input, '--cache-dir', dir, '-q']);
+      expect([damaged.code, damaged.signal], damaged.stderr).toEqual([0, null]);
+      expect(damaged.rows.filter((r) => r.error === null)).toHaveLength(300);
+      expect(ctx.server.requests).toHaveLength(300);
+      expect(damaged.stderr).toMatch(
+        new RegExp(
+          `^llm-batch: response cache: cache file ${file} looks damaged \\((MDB_[A-Z_]+: .+|reading it crashed LMDB: SIG[A-Z]+|its pages hold \\d+ entries, its header counts \\d+)\\): the run goes on without the cache; \`llm-batch cache clear --cache-dir ${dir}\` removes it\n$`,
+        ),
+      );
+      expect(fs.readFileSync(file).equals(bytes)).toBe(true);
+      const stats = await runCli(['cache', 'stats', '--cache-dir', dir]);
+      expect([stats.code, stats.signal]).toEqual([0, null]);
+      expect(stats.stdout).toMatch(
+        new RegExp(
+          `^${file}\\ndamaged \\((MDB_[A-Z_]+: .+|reading it crashed LMDB: SIG[A-Z]+|its pages hold \\d+ entries, its header counts \\d+)\\): \`llm-batch cache clear --cache-dir ${dir}\` removes it\\n$`,
+        ),
+      );
+      const prune = await runCli(['cache', 'prune', '--older-than', '1', '--cache-dir', dir]);
+      expect([prune.code, prune.signal]).toEqual([2, null]);
+      expect(prune.stderr).toMatch(/^llm-batch: cache prune: cache file \S+ looks damaged \(.+\): `llm-batch cache clear --cache-dir \S+` removes it\n$/);
+    }
+  });
+
+  it('a run killed with the cache open leaves its mark, which the next run reads the file whole for, then removes; a clean end records the file', async () => {
+    const dir = path.join(ctx.dir, 'killed');
+    const input = writePrompts(ctx.dir, 'k.txt', ['quick one', '[[latency:60000]] slow']);
+    const child = spawnCli([input, '--base-url', ctx.server.url, '--cache-dir', dir, '-o', path.join(ctx.dir, 'k.jsonl')]);
+    // The quick answer stored (its commit makes the file), the slow one still out.
+    await expect.poll(() => ctx.server.requests.length === 2 && fs.existsSync(path.join(dir, 'answers-v2.lmdb')), { timeout: 10_000 }).toBe(true);
+    child.kill('SIGKILL');
+    await waitForExit(child);
+    const mark = `answers-v2.lmdb-open.${child.pid}`;
+    expect(fs.readdirSync(dir).sort()).toEqual(['answers-v2.lmdb', 'answers-v2.lmdb-lock', mark]);
+    const after = await run([writePrompts(ctx.dir, 'q.txt', ['quick one']), '--cache-dir', dir]);
+    expect(after.code, after.stderr).toBe(0);
+    expect(after.stderr).toMatch(/^llm-batch: 1 ok \(1 from cache\), 0 failed · [^\n]+\n$/);
+    expect(fs.readdirSync(dir).sort()).toEqual(['answers-v2.lmdb', 'answers-v2.lmdb-closed.json', 'answers-v2.lmdb-lock']);
+  });
 });
 
 describe('llm-batch cache', () => {
