@@ -65,6 +65,12 @@ export interface BatchJobOptions {
    * without a row (lines added since, a larger --limit). Without it, only those batches are collected.
    */
   replan?: boolean;
+  /**
+   * The model a plain row counts as (see ownModelAlias): a resume that adds -m or --repeat asks the
+   * answers its plain rows hold as (id, this model, sample 0), and must not plan again those it just
+   * collected from the earlier plan's batches.
+   */
+  runModel?: string;
   /** Whether the output already held a row for this line's answer when the run started. */
   answeredBefore: (entry: IndexEntry) => boolean;
   /** A collected line whose row was already in the output: counted once, as a resume's skipped record. */
@@ -359,8 +365,12 @@ export class BatchJob {
 
   /** A record whose answer this process already wrote (or found in the output, see answeredBefore). */
   private handledHere(record: PromptRecord): boolean {
-    const id = customIdOf(recordAnswer(record));
-    return this.collectedHere.has(id) || this.toldAnswered.has(id);
+    const handled = (id: string) => this.collectedHere.has(id) || this.toldAnswered.has(id);
+    if (handled(customIdOf(recordAnswer(record)))) return true;
+    // The same answer under the other custom_id form: a plain line's, or a model × sample line's.
+    const { runModel } = this.o;
+    if (record.sample === undefined) return runModel !== undefined && handled(customIdOf({ id: record.id, model: record.params.model ?? runModel, sample: 0 }));
+    return record.sample === 0 && (record.ownModel === true || record.params.model === runModel) && handled(record.id);
   }
 
   private outcome(pending: number, interrupted: boolean): BatchJobOutcome {

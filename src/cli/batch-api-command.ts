@@ -431,6 +431,7 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
       records,
       // A stream's rows cannot be read back: its resume knows only the manifest's batches.
       replan: !isStreamTarget(outputPath),
+      runModel: target.compact?.runModel,
       answeredBefore: (entry) => answeredAs(entry) !== undefined,
       // Rows already in the output (a live resume wrote them, or a kill came before the manifest said
       // collected) count as a resume's skipped records: 10 already done is not an empty input.

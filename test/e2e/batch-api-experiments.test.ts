@@ -219,6 +219,31 @@ describe('--batch-api with several models and --repeat', () => {
     expect(uploadedLines(1)).toHaveLength(9); // nothing more
   });
 
+  it.each([
+    ['-m A,B', ['-m', 'gpt-4o-mini,gpt-4o'], 'gpt-4o', 0],
+    ['--repeat 2', ['--repeat', '2'], 'gpt-4o-mini', 1],
+  ] as const)(
+    'a plain run whose batch is still out, resumed with %s: the resume collects it and uploads only the new answers',
+    async (_, more, model, sample) => {
+      const input = writePrompts(ctx.dir, 'in.txt', prompts(3));
+      const out = path.join(ctx.dir, 'out.jsonl');
+      let held = true;
+      ctx.server.options.batches = { stepMs: 30, hold: () => held };
+      const first = await runCli([input, '-o', out, ...batchArgs(), '--no-wait']);
+      expect(first.code, first.stderr).toBe(75);
+      held = false;
+      const second = await runCli([input, '-o', out, ...batchArgs(), ...more, '--resume']);
+      expect(second.code, second.stderr).toBe(0);
+      expect(second.stderr).toMatch(/^llm-batch: 3 more requests without a row in 1 batch$/m);
+      // Before: the plain answers collected went out again as (id, gpt-4o-mini, 0), bought twice.
+      expect(uploadedLines(1).map((l) => (JSON.parse(l.custom_id) as unknown[]).slice(1))).toEqual(prompts(3).map(() => [model, sample]));
+      const rows = rowsOf(out);
+      expect(rows).toHaveLength(6);
+      expect(new Set(rows.map((r) => `${r.id}/${r.requested_model ?? ''}/${r.sample ?? ''}`)).size).toBe(6);
+      expect(second.stderr).toMatch(/^llm-batch: 6 ok, 0 failed · /m);
+    },
+  );
+
   it('shards of a model × sample batch run merge into one row per (id, model, sample)', async () => {
     const input = writePrompts(ctx.dir, 'in.txt', prompts(6));
     const outs = [1, 2].map((i) => path.join(ctx.dir, `out-${i}.jsonl`));
