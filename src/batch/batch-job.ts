@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
+import path from 'node:path';
 import { OutputClosedError, OutputWriteError, RunError } from '../errors.js';
 import type { RowWriter } from '../output/index.js';
 import { cutOffAt } from '../finish-reason.js';
@@ -16,6 +17,7 @@ import {
   chunkDir,
   ensureChunkDir,
   IN_FLIGHT_STATUSES,
+  LOCAL_STATUSES,
   isOpen,
   openChunks,
   manifestPath,
@@ -30,7 +32,7 @@ import {
   type HeldPlace,
   type Manifest,
 } from './manifest.js';
-import { planChunks, type IndexEntry, type SplitLimits } from './plan-chunks.js';
+import { indexFileName, planChunks, type IndexEntry, type SplitLimits } from './plan-chunks.js';
 import { pollDelay } from './poll-delay.js';
 import { LineBudget, lineWorstCase, type BatchBudgetOptions } from './line-budget.js';
 import { toUsd } from '../budget/spend-cap.js';
@@ -579,6 +581,7 @@ export class BatchJob {
     // --retry-failed, a failed one) goes out in new batches.
     if (existing?.planned && (existing.chunks.some(isOpen) || this.o.cancel)) {
       this.manifest = existing;
+      this.checkChunkFiles();
       if (this.o.cancel) return;
       // Batches not submitted yet go where this run sends them: the state is of this run's kind.
       const mock = this.o.mock ?? false;
@@ -614,6 +617,36 @@ export class BatchJob {
     this.o.info(
       `${requests(lines)} in ${chunks.length} ${chunks.length === 1 ? 'batch' : 'batches'}${inputErrors ? ` (${count(inputErrors)} input ${inputErrors === 1 ? 'error' : 'errors'} written as ${inputErrors === 1 ? 'a row' : 'rows'})` : ''}${held ? `; the rest of the input waits: over --max-cost` : ''}`,
     );
+  }
+
+  /**
+   * The request and index files of the chunks still open, which a hand (or a clean-up of the
+   * directory) may have removed. A chunk never submitted is stopped, and its lines planned again
+   * (nothing of it was paid); one on the server cannot have its answers matched to their lines
+   * without its index, nor cached without its requests: refused in one line (exit 2), not an ENOENT
+   * at the first collection (exit 70), with the way out.
+   */
+  private checkChunkFiles(): void {
+    for (const chunk of this.manifest.chunks) {
+      if (!isOpen(chunk)) continue;
+      const files = [
+        [indexFileName(chunk.n), 'it says which input line each of its answers belongs to'],
+        [chunk.file, 'it holds the requests its answers are checked and cached against'],
+      ].map(([name, what]) => ({ file: path.join(this.dir, name!), what: what! }));
+      const missing = files.find(({ file }) => !existsSync(file));
+      if (missing === undefined) continue;
+      const gone = missing.file;
+      if (!submitted(chunk)) {
+        chunk.status = 'failed';
+        chunk.note = `its file ${gone} is gone`;
+        this.save();
+        continue;
+      }
+      throw new RunError(
+        `${gone} is missing: ${this.label(chunk)} cannot be collected without it (${missing.what}). Put ${this.dir} back as it was; or, to give up that batch's answers, delete ${manifestPath(this.o.output)} (the next run asks its requests again, and pays again; the batch runs on on the server until it ends)`,
+        'resume',
+      );
+    }
   }
 
   /**
@@ -906,7 +939,7 @@ export class BatchJob {
   }
 
   private async pollInFlight(): Promise<void> {
-    const tracked = this.manifest.chunks.filter((c) => c.batchId && !c.collected && (IN_FLIGHT.has(c.status) || TERMINAL.has(c.status)) && isOpen(c));
+    const tracked = this.manifest.chunks.filter((c) => c.batchId && !c.collected && !LOCAL_STATUSES.has(c.status) && isOpen(c));
     for (const chunk of tracked) {
       if (this.o.signal.aborted) return;
       const done = await this.step(chunk, async () => {

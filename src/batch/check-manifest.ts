@@ -1,4 +1,5 @@
 import { RunError } from '../errors.js';
+import { LOCAL_STATUSES } from './local-statuses.js';
 
 type Check = (value: unknown) => boolean;
 
@@ -106,10 +107,22 @@ export function checkManifest<M extends { chunks: readonly unknown[] }>(manifest
     const held = budget['held'] as Record<string, unknown> | undefined;
     if (held) checkFields(held, HELD, `${damaged}budget.held.`);
   }
+  const numbers = new Map<unknown, number>();
   manifest.chunks.forEach((chunk: unknown, i) => {
     const where = `${damaged}chunks[${i}]`;
     if (!object(chunk)) throw new RunError(`${where} is ${shown(chunk)}, expected an object`, 'resume');
-    checkFields(chunk as Record<string, unknown>, CHUNK, `${where}.`);
+    const c = chunk as Record<string, unknown>;
+    checkFields(c, CHUNK, `${where}.`);
+    // Its files are named by its number: two chunks with one would read (and remove) each other's.
+    const same = numbers.get(c['n']);
+    if (same !== undefined) throw new RunError(`${where}.n is ${shown(c['n'])}, as chunks[${same}].n is, expected a number of its own`, 'resume');
+    numbers.set(c['n'], i);
+    // A batch on the server (or one that was) is polled by its id: without one, nothing would end it
+    // (a create never heard back from is found by its createKey while the chunk is still `uploaded`).
+    const onServer = !LOCAL_STATUSES.has(c['status'] as string) && c['collected'] !== true && !(c['status'] === 'failed' && c['note'] !== undefined);
+    if (onServer && c['batchId'] === undefined) {
+      throw new RunError(`${where}.batchId is missing, expected a batch id (its status is ${shown(c['status'])})`, 'resume');
+    }
   });
   return manifest;
 }

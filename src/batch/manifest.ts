@@ -8,6 +8,9 @@ import type { TokenPrice } from '../budget/prices.js';
 import type { CsvLayout } from '../output/csv-layout.js';
 import { chunkDirPath as chunkDir, manifestPath } from '../output/side-paths.js';
 import { checkManifest } from './check-manifest.js';
+import { LOCAL_STATUSES } from './local-statuses.js';
+
+export { LOCAL_STATUSES };
 
 /** The server's batch states, plus ours before a batch exists. */
 export type ChunkStatus =
@@ -209,8 +212,12 @@ export function ensureChunkDir(output: string): string {
 /** Statuses after which the server does nothing more with a batch. */
 export const TERMINAL: ReadonlySet<ChunkStatus> = new Set(['completed', 'failed', 'expired', 'cancelled']);
 
-/** Statuses in which the server is still working on a batch. */
-export const IN_FLIGHT_STATUSES: ReadonlySet<ChunkStatus> = new Set(['validating', 'in_progress', 'finalizing', 'cancelling']);
+/**
+ * Statuses in which the server is still working on a batch: validating, in_progress, finalizing,
+ * cancelling, and any other it names (a status added to the API, or a hand-edited manifest's), which
+ * is polled until the server says it ended rather than waited on for ever.
+ */
+export const IN_FLIGHT_STATUSES: { has(status: ChunkStatus): boolean } = { has: (status) => !LOCAL_STATUSES.has(status) && !TERMINAL.has(status) };
 
 /** A chunk this or a later run still has work for. */
 export function isOpen(chunk: Chunk): boolean {

@@ -77,7 +77,26 @@ describe('checkManifest (every reader of OUT.batch.json: a run, --resume, status
   });
 
   it('names the chunk by its place in the list', () => {
-    expect(() => checkManifest(manifestOf(GOOD, GOOD, { ...GOOD, model: '' }), 'm.json')).toThrow(/chunks\[2\]\.model is ""/);
+    expect(() => checkManifest(manifestOf(GOOD, { ...GOOD, n: 2 }, { ...GOOD, n: 3, model: '' }), 'm.json')).toThrow(/chunks\[2\]\.model is ""/);
+  });
+
+  it('refuses two chunks of one number (their files are named by it) and a batch on the server without its id', () => {
+    expect(() => checkManifest(manifestOf(GOOD, { ...GOOD, n: 2 }, GOOD), 'm.json')).toThrow(
+      /: chunks\[2\]\.n is 1, as chunks\[0\]\.n is, expected a number of its own$/,
+    );
+    const { batchId: _, ...noId } = GOOD;
+    expect(() => checkManifest(manifestOf({ ...noId, createKey: 'k' }), 'm.json')).toThrow(
+      /: chunks\[0\]\.batchId is missing, expected a batch id \(its status is "in_progress"\)$/,
+    );
+    // Not yet on the server, closed without a batch, or collected: no id needed.
+    for (const chunk of [
+      { ...noId, status: 'built' },
+      { ...noId, status: 'uploaded', createKey: 'k' },
+      { ...noId, status: 'failed', note: 'gone' },
+      { ...noId, collected: true },
+    ]) {
+      expect(() => checkManifest(manifestOf(chunk), 'm.json')).not.toThrow();
+    }
   });
 });
 

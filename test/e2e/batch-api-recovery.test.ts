@@ -478,3 +478,94 @@ describe('--batch-api: a poll the server holds', () => {
     expect(ctx.server.batchState.counts.hung).toBe(2);
   });
 });
+
+describe('--batch-api: request files or manifest fields gone by hand', () => {
+  /** Four prompts in two batches, both held on the server: a --no-wait run leaves them pending (exit 75). */
+  async function pending() {
+    const held = { on: true };
+    ctx.server.options.batches = { stepMs: 30, hold: () => held.on };
+    const input = writePrompts(ctx.dir, 'in.txt', prompts(4));
+    const out = path.join(ctx.dir, 'out.jsonl');
+    const args = [input, '-o', out, ...batchArgs(), '--batch-size', '2'];
+    const first = await runCli([...args, '--no-wait']);
+    expect(first.code, first.stderr).toBe(75);
+    return { held, out, args, dir: `${out}.batch.d`, manifest: `${out}.batch.json` };
+  }
+
+  it("a batch on the server whose files are gone: --resume and cancel say which and what to do (exit 2), not an ENOENT's exit 70; put back, it is collected", async () => {
+    const { held, out, args, dir } = await pending();
+    fs.renameSync(dir, `${dir}.away`);
+    held.on = false;
+    const index = path.join(dir, 'chunk-00001.index.jsonl');
+    for (const command of [
+      [...args, '--resume'],
+      ['cancel', out, '--base-url', ctx.server.url],
+    ]) {
+      const r = await runCli(command);
+      expect([r.code, r.stderr]).toEqual([
+        2,
+        expect.stringMatching(
+          new RegExp(
+            `^llm-batch: ${index.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} is missing: batch 1/2 \\(batch_\\w+\\) cannot be collected without it \\(it says which input line each of its answers belongs to\\)\\. Put ${dir.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} back as it was; or, to give up that batch's answers, delete \\S+\\.batch\\.json \\(the next run asks its requests again, and pays again; the batch runs on on the server until it ends\\)\\n$`,
+          ),
+        ),
+      ]);
+    }
+    expect(ctx.server.batchState.counts.cancels).toBe(0);
+    fs.renameSync(`${dir}.away`, dir);
+    const resumed = await runCli([...args, '--resume']);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(
+      rowsOf(out)
+        .map((r) => r.prompt)
+        .sort(),
+    ).toEqual(prompts(4));
+  });
+
+  it('a batch never submitted whose request file is gone: stopped, and its lines planned again in the same --resume (nothing of it was paid)', async () => {
+    const uploads = { failing: true };
+    ctx.server.options.batches = { stepMs: 30, uploadStatus: (n) => (uploads.failing && n >= 2 ? 503 : undefined) };
+    const input = writePrompts(ctx.dir, 'in.txt', prompts(4));
+    const out = path.join(ctx.dir, 'out.jsonl');
+    const args = [input, '-o', out, ...batchArgs(), '--batch-size', '2'];
+    expect((await runCli([...args, '--no-wait'])).code).toBe(75);
+    const manifest = JSON.parse(fs.readFileSync(`${out}.batch.json`, 'utf8'));
+    expect(manifest.chunks.map((c: { status: string }) => c.status)).toEqual([expect.any(String), 'built']);
+    fs.rmSync(path.join(`${out}.batch.d`, 'chunk-00002.jsonl'));
+    uploads.failing = false;
+    const r = await runCli([...args, '--resume']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/^llm-batch: batch 2\/2 stopped \(its file \S+chunk-00002\.jsonl is gone\): its 2 requests are planned again$/m);
+    expect(
+      rowsOf(out)
+        .map((row) => row.prompt)
+        .sort(),
+    ).toEqual(prompts(4));
+  });
+
+  it('manifest fields nothing would end: two chunks of one number, a batch on the server without its id (exit 2); a status this version does not know is asked of the server', async () => {
+    const { held, args, manifest } = await pending();
+    const saved = JSON.parse(fs.readFileSync(manifest, 'utf8'));
+    const write = (edit: (m: any) => void) => {
+      const m = structuredClone(saved);
+      edit(m);
+      fs.writeFileSync(manifest, JSON.stringify(m));
+    };
+    write((m) => (m.chunks[1].n = 1));
+    const twice = await runCli([...args, '--resume']);
+    expect([twice.code, twice.stderr]).toEqual([
+      2,
+      `llm-batch: batch manifest ${manifest} is damaged: chunks[1].n is 1, as chunks[0].n is, expected a number of its own\n`,
+    ]);
+    write((m) => delete m.chunks[1].batchId);
+    const noId = await runCli([...args, '--resume']);
+    expect(noId.code).toBe(2);
+    expect(noId.stderr).toMatch(/^llm-batch: batch manifest \S+ is damaged: chunks\[1\]\.batchId is missing, expected a batch id \(its status is "\w+"\)\n$/);
+    // Before: never polled, pending for ever (exit 75 at every --resume).
+    write((m) => (m.chunks[1].status = 'bogus'));
+    held.on = false;
+    const unknown = await runCli([...args, '--resume']);
+    expect(unknown.code, unknown.stderr).toBe(0);
+    expect(unknown.stderr).toMatch(/^llm-batch: 4 ok, 0 failed/m);
+  });
+});
