@@ -79,12 +79,13 @@ const STRING_FIGURES = ['input', 'output', 'cached_input'];
  * A prices file: `{"model": {"input": 0.15, "output": 0.6, "cached_input": 0.075}}` or
  * `{"model": "0.15/0.60"}`, USD per million tokens. Errors name the file and the model.
  */
-export function readPricesFile(file: string): Map<string, TokenPrice> {
+export function readPricesFile(file: string, read: (file: string) => string = readTextCapped): Map<string, TokenPrice> {
   let text: string;
   try {
     // Notepad and PowerShell 5 save UTF-8 with a BOM, which JSON.parse refuses (as --json-schema drops it).
-    text = readTextCapped(file).replace(/^\uFEFF/, '');
+    text = read(file).replace(/^\uFEFF/, '');
   } catch (err) {
+    if (err instanceof UsageError) throw err;
     throw new UsageError(`--prices ${file}: ${readProblem(err)}`);
   }
   let raw: unknown;

@@ -17,19 +17,27 @@ export function flagText(flag: TextFlag, value: string | undefined): string | un
   if (value === undefined || !value.startsWith('@')) return value;
   const file = value.slice(1);
   if (file === '') throw new UsageError(`${flag} @ needs a file name after the @ (${SHORT[flag]} @prompt.txt)`);
+  // A Windows editor's CRLF line ends are line breaks, as in the input's text lines: the same template
+  // from either editor sends the same prompt (and finds the same cached answers).
+  return flagFileText(`${flag} ${value}`, file).replace(/\r\n/g, '\n').replace(/\n$/, '');
+}
+
+/**
+ * A flag's file (`-t @FILE`, `-s @FILE`, `--json-schema FILE`, `--prices FILE`) read whole, as an
+ * input file's text is read: UTF-8, or UTF-16 by its byte order mark (which is not part of the text),
+ * and no NUL. Latin-1 read as UTF-8 went out as `�` in every request. `label` begins each error.
+ */
+export function flagFileText(label: string, file: string): string {
   let bytes: Buffer;
   try {
     if (fs.statSync(file).isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
     bytes = readBytesCapped(file);
   } catch (err) {
-    throw new UsageError(`${flag} ${value}: ${readProblem(err)}`);
+    throw new UsageError(`${label}: ${readProblem(err)}`);
   }
-  // As an input file's text is read: Latin-1 sent as `�`, or UTF-16 as NULs, would go out in every request.
   const decoded = decodeWhole(bytes);
-  if ('problem' in decoded) throw new UsageError(`${flag} ${value}: ${decoded.problem}`);
-  // A Windows editor's CRLF line ends are line breaks, as in the input's text lines: the same template
-  // from either editor sends the same prompt (and finds the same cached answers).
-  return decoded.text.replace(/\r\n/g, '\n').replace(/\n$/, '');
+  if ('problem' in decoded) throw new UsageError(`${label}: ${decoded.problem}`);
+  return decoded.text;
 }
 
 /** `--template @p.tmpl` when the text came from a file, so a message names it; else the flag alone. */

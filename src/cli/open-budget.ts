@@ -1,5 +1,6 @@
 import { UsageError } from '../errors.js';
 import { createPriceLookup, readPricesFile, type PriceLookup, type TokenPrice } from '../budget/prices.js';
+import { flagFileText } from './flag-file.js';
 import { createRunBudget, type RunBudget } from '../budget/run-budget.js';
 import type { CliConfig } from './config.js';
 
@@ -47,7 +48,7 @@ export function runPrices(config: Pick<CliConfig, 'price' | 'pricesFile' | 'prov
  * it was a --mock one (for `report`, as OUT.meta.json records it).
  */
 export function pricesOf(flags: Pick<CliConfig, 'price' | 'pricesFile'>, mock: boolean): PriceLookup | undefined {
-  const file = flags.pricesFile !== undefined ? readPricesFile(flags.pricesFile) : undefined;
+  const file = flags.pricesFile !== undefined ? readPricesFile(flags.pricesFile, (file) => flagFileText(`--prices ${file}`, file)) : undefined;
   const given = flags.price || file ? createPriceLookup({ price: flags.price, file }) : undefined;
   return mock ? freeMockModel(given) : given;
 }

@@ -13,9 +13,8 @@ import { keepNumbersAsWritten } from '../structured/exact-numbers.js';
 import { compileCheck, draftOf } from '../structured/validate.js';
 import { isPlainObject } from '../util/is-plain-object.js';
 import type { CliConfig } from './config.js';
-import { readProblem } from './path-problem.js';
 import { notValidJson } from '../util/json-error-place.js';
-import { readTextCapped } from '../util/read-capped.js';
+import { flagFileText } from './flag-file.js';
 
 /** A schema's columns are named apart from these (`output_<name>` on a clash). */
 const BUILT_IN = fieldReservedNames();
@@ -37,7 +36,7 @@ export interface StructuredSetup {
  * response_format stopped is resumed with it.
  * Every problem is a UsageError (exit 2) naming the file, the JSON pointer and the rule.
  */
-export function prepareStructured(spec: NonNullable<CliConfig['structured']>): StructuredSetup {
+export function prepareStructured(spec: NonNullable<CliConfig['structured']>, apiKey?: string): StructuredSetup {
   if (spec.kind === 'json') {
     return {
       // With --schema-in-prompt no response_format: JSON mode is asked for in a system message.
@@ -50,7 +49,7 @@ export function prepareStructured(spec: NonNullable<CliConfig['structured']>): S
       fingerprint: 'json',
     };
   }
-  const { schema, label } = readSchema(spec.source);
+  const { schema, label } = readSchema(spec.source, apiKey?.trim());
   const named = label === 'inline' ? '(inline)' : label;
   // Hashing, strict mode's checks and Ajv all recurse: a schema nested thousands deep overflowed the stack.
   if (nestedDeeper(schema, MAX_JSON_DEPTH)) throw new UsageError(`--json-schema ${named}: nested deeper than ${MAX_JSON_DEPTH} levels`);
@@ -92,18 +91,19 @@ function parseJson(text: string): ReturnType<StructuredOutput['check']> {
   return { ok: true, value: keepNumbersAsWritten(json, value) };
 }
 
-function readSchema(source: string): { schema: JsonSchema; label: string } {
+/**
+ * `key`: the API key, refused in a schema file as in a `-t @FILE` (an inline schema holding it is
+ * refused with the arguments: key-in-arguments.ts): the schema is repeated in OUT.meta.json, the
+ * CSV header, messages and the dry run's requests.
+ */
+function readSchema(source: string, key?: string): { schema: JsonSchema; label: string } {
   const inline = source.trimStart().startsWith('{');
   const label = inline ? 'inline' : source;
-  let text: string;
-  if (inline) text = source;
-  else {
-    try {
-      text = readTextCapped(source);
-    } catch (err) {
-      throw new UsageError(`--json-schema ${source}: ${readProblem(err)}`);
-    }
-  }
+  const text = inline ? source : flagFileText(`--json-schema ${source}`, source);
+  if (!inline && key && key.length >= 16 && text.includes(key))
+    throw new UsageError(
+      `--json-schema ${source} holds the API key (OPENAI_API_KEY's value): llm-batch would repeat the schema in the run's settings file, its CSV columns and messages; take the key out of the file`,
+    );
   let schema: unknown;
   try {
     schema = JSON.parse(text.replace(/^\uFEFF/, ''));

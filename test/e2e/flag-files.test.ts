@@ -184,6 +184,46 @@ describe.concurrent("a flag's file is read as an input file is", () => {
   });
 });
 
+describe.concurrent('--json-schema FILE and --prices FILE are read as -t @FILE is', () => {
+  const schema = '{"type":"object","properties":{"caf\u00e9":{"type":"number"}},"required":["caf\u00e9"],"additionalProperties":false}';
+  const prices = '{"gpt-4o-mini":{"input":0.15,"output":0.6},"caf\u00e9":{"input":1,"output":2}}';
+
+  it.each([
+    ['--json-schema', schema],
+    ['--prices', prices],
+  ])('%s: Latin-1 refused naming the line (it went out as "caf\uFFFD"), UTF-16 with its mark read', async (flag, text) => {
+    const { server } = await fresh();
+    const input = writeFile(`j${flag}.txt`, 'hello\n');
+    const latin = path.join(dir, `latin${flag}.json`);
+    fs.writeFileSync(latin, Buffer.from(`{\n${text.slice(1)}`.replace('\u00e9', '\xe9'), 'latin1'));
+    const refused = await runInWorker([input, flag, latin, '--base-url', server.url, '--dry-run']);
+    expect(stderrLines(refused)).toEqual([
+      `llm-batch: ${flag} ${latin}: line 2: not valid UTF-8 (byte 0xE9); if it is Latin-1 / Windows-1252, convert it: iconv -f latin1 -t utf-8`,
+    ]);
+    expect(refused.code).toBe(2);
+    const u16 = path.join(dir, `u16${flag}.json`);
+    fs.writeFileSync(u16, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]));
+    const read = await runInWorker([input, flag, u16, '--base-url', server.url, '--dry-run']);
+    expect(read.code, read.stderr).toBe(0);
+    if (flag === '--json-schema') expect(read.stdout).toContain('"caf\u00e9"');
+    expect(server.requests).toHaveLength(0);
+  });
+
+  it('--json-schema FILE holding the API key: refused as -t @FILE is (the schema goes into OUT.meta.json, the CSV header and messages)', async () => {
+    const { server } = await fresh();
+    const input = writeFile('key-schema.txt', 'hello\n');
+    const file = writeFile('key-schema.json', JSON.stringify({ type: 'object', properties: { [SECRET_KEY]: { type: 'string' } } }));
+    const out = path.join(dir, 'key-schema.csv');
+    const r = await runInWorker([input, '--json-schema', file, '--base-url', server.url, '-o', out]);
+    expect(stderrLines(r)).toEqual([
+      `llm-batch: --json-schema ${file} holds the API key (OPENAI_API_KEY's value): llm-batch would repeat the schema in the run's settings file, its CSV columns and messages; take the key out of the file`,
+    ]);
+    expect(r.code).toBe(2);
+    expect(fs.existsSync(out) || fs.existsSync(`${out}.meta.json`)).toBe(false);
+    expect(server.requests).toHaveLength(0);
+  });
+});
+
 describe.concurrent("a flag's file larger than 16 MB", () => {
   it.each([
     ['-t', '@', '/dev/zero', '--template'],
