@@ -124,7 +124,13 @@ export class RunReport {
       await this.copy?.writer.close();
       // An output never made (an input with no prompts leaves a new -o unmade): no rows, as with none kept.
       const input = file === undefined ? this.copy?.file : fs.existsSync(file) ? file : undefined;
-      if (!input) return { ok: false, message: 'no rows to report: the run stopped before its first row' };
+      if (!input) {
+        const why =
+          summary.stopped === null && summary.ok + summary.failed + summary.skipped === 0
+            ? 'the input held no prompts'
+            : 'the run stopped before its first row';
+        return { ok: false, message: `no rows to report: ${why}` };
+      }
       const format = file ? resultsFormat(file) : 'jsonl';
       const outcome = await writeReport({
         input,

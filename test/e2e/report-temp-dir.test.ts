@@ -39,7 +39,7 @@ describe('the temporary copy of a --report run', () => {
     expect(r.code, r.stderr).toBe(5);
     expect(r.stderr.trim().split('\n')).toEqual([
       expect.stringMatching(/^llm-batch: no prompts in empty\.txt /),
-      'llm-batch: no rows to report: the run stopped before its first row',
+      'llm-batch: no rows to report: the input held no prompts',
     ]);
     expect(fs.existsSync(path.join(dir, 'new.jsonl')) || fs.existsSync(path.join(dir, 'r.html'))).toBe(false);
     expect(leftInTmp()).toEqual([]);
