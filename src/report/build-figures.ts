@@ -188,14 +188,14 @@ export function buildFigures(
 }
 
 /**
- * When this invocation started: as the run knew it, else its summary's wall time back from the
- * file's last answer (its summary is written after its last row, so that is no later than its
- * start: a resume's rows split from the earlier runs' however short the gap, as with `--report`).
+ * When this invocation started: its summary's wall time back from the file's last answer (its
+ * summary is written after its last row, so that is no later than its start: a resume's rows split
+ * from the earlier runs' however short the gap), else as the run knew it. The wall time first, so
+ * that `--report` on a run and `report --summary-json` of its file time it alike.
  */
 function runStart(run: { startedMs?: number; wallSeconds?: number } | undefined, lastMs: number | undefined): number | undefined {
-  if (run?.startedMs !== undefined) return run.startedMs;
-  if (run?.wallSeconds === undefined || lastMs === undefined) return undefined;
-  return lastMs - run.wallSeconds * 1000;
+  if (run?.wallSeconds !== undefined && lastMs !== undefined) return lastMs - run.wallSeconds * 1000;
+  return run?.startedMs;
 }
 
 /**
@@ -207,7 +207,9 @@ export const RUN_GAP_MS = 5 * 60_000;
 /**
  * The runs in a file's rows: its [start, end] intervals split where nothing was in flight for
  * {@link RUN_GAP_MS}, or at a known run start (`splitAt`) that falls where nothing was in flight.
- * Returns how many runs and the sum of their spans (ms).
+ * A run that begins at a known start is timed from it, not from its first row's last attempt: the
+ * waits of the retries before that row are its time too (a resume whose first row was retried read
+ * 12.9 s for a run of 13.3). Returns how many runs and the sum of their spans (ms).
  */
 export function runSpans(intervals: Array<[number, number]>, splitAt: readonly number[] = []): { runs: number; ms: number } {
   intervals.sort((a, b) => a[0] - b[0]);
@@ -216,11 +218,11 @@ export function runSpans(intervals: Array<[number, number]>, splitAt: readonly n
     from = Number.NaN,
     to = Number.NaN;
   for (const [s, e] of intervals) {
-    const split = runs === 0 || s - to > RUN_GAP_MS || splitAt.some((at) => at >= to && at <= s);
-    if (split) {
+    const at = runs === 0 ? splitAt.find((start) => start <= s) : splitAt.find((start) => start >= to && start <= s);
+    if (runs === 0 || s - to > RUN_GAP_MS || at !== undefined) {
       if (runs > 0) total += to - from;
       runs++;
-      from = s;
+      from = at ?? s;
       to = e;
     } else if (e > to) to = e;
   }

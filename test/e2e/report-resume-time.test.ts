@@ -5,6 +5,7 @@
  * Before, the second said "5.22 s, first request to last answer" where the first said "3.01 s: the
  * sum of 2 runs' spans".
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { useServers } from '../helpers/mock-server-hooks.js';
@@ -34,5 +35,22 @@ describe('the report of a resumed file', () => {
     expect(rep.code, rep.stderr).toBe(0);
     const fromFile = reportDataOf(fileReport).figures;
     expect([fromFile.runs, fromFile.activeSeconds, fromFile.rowsPerSecond]).toEqual([2, fromRun.activeSeconds, fromRun.rowsPerSecond]);
+  });
+
+  it("times the resume from its start: its first row's retries are in its span (a review read 12.9 s for a run of 13.3)", async () => {
+    const { run } = await fresh({ latencyMs: 20 });
+    const input = writeFile('r.txt', ['first', 'second', '[[fault:500*3]] retried', 'last'].join('\n'));
+    const out = path.join(dir, 'r.jsonl');
+    expect((await run([input, '-c', '1', '-o', out, '--limit', '2', '-q'])).code).toBe(0);
+    const summaryFile = path.join(dir, 'r-sum.json');
+    const report = path.join(dir, 'r.html');
+    const r = await run([input, '-c', '1', '-o', out, '--resume', '--summary-json', summaryFile, '--report', report, '-q']);
+    expect(r.code, r.stderr).toBe(0);
+    const summary = JSON.parse(fs.readFileSync(summaryFile, 'utf8')) as { wallSeconds: number; retries: number };
+    expect(summary.retries).toBe(3);
+    const figures = reportDataOf(report).figures;
+    expect(figures.runs).toBe(2);
+    // The first run's span and all of this one's.
+    expect(figures.activeSeconds).toBeGreaterThanOrEqual(summary.wallSeconds);
   });
 });

@@ -93,7 +93,10 @@ describe('report time', () => {
       [9000, 10_000],
     ];
     expect(runSpans(iv())).toEqual({ runs: 1, ms: 10_000 });
-    expect(runSpans(iv(), [8000])).toEqual({ runs: 2, ms: 2500 });
+    // The second run timed from its start (8 s), not from its first request (9 s).
+    expect(runSpans(iv(), [8000])).toEqual({ runs: 2, ms: 3500 });
+    // A start before the first request times the only run from it.
+    expect(runSpans(iv(), [-400])).toEqual({ runs: 1, ms: 10_400 });
     // A start while a request was still in flight is no boundary.
     expect(runSpans(iv(), [700])).toEqual({ runs: 1, ms: 10_000 });
   });
@@ -102,11 +105,12 @@ describe('report time', () => {
     const first = [row(0), row(1)]; // 0 → 1.5 s
     const later = [row(0, { id: 'r7', started_at: new Date(T0 + 4000).toISOString(), finished_at: new Date(T0 + 6000).toISOString() })];
     // The resume ran 2.1 s (its start, then its one request): a gap of seconds, not minutes.
-    expect(buildFigures([...first, ...later], 0, undefined, { wallSeconds: 2.1 })).toMatchObject({ runs: 2, activeSeconds: 3.5, wallSeconds: 6 });
+    // Its 2.1 s counted from its start, not the 2 s of its request: 1.5 + 2.1.
+    expect(buildFigures([...first, ...later], 0, undefined, { wallSeconds: 2.1 })).toMatchObject({ runs: 2, activeSeconds: 3.6, wallSeconds: 6 });
     // As the run's own start splits it.
-    expect(buildFigures([...first, ...later], 0, undefined, { startedMs: T0 + 3900, wallSeconds: 2.1 })).toMatchObject({ runs: 2, activeSeconds: 3.5 });
+    expect(buildFigures([...first, ...later], 0, undefined, { startedMs: T0 + 3900, wallSeconds: 2.1 })).toMatchObject({ runs: 2, activeSeconds: 3.6 });
     // The summary of a run that wrote the whole file: its start is before the first request, no split.
-    expect(buildFigures([...first, ...later], 0, undefined, { wallSeconds: 6.2 })).toMatchObject({ runs: 1, activeSeconds: 6 });
+    expect(buildFigures([...first, ...later], 0, undefined, { wallSeconds: 6.2 })).toMatchObject({ runs: 1, activeSeconds: 6.2 });
   });
 
   it('times Batch API rows by their batches, not as 0 s of live time', () => {
