@@ -136,6 +136,12 @@ function schemaInPromptHelps(config: CliConfig): boolean {
  * which the command below adds (`withCommand`), else the user adds it.
  */
 function responseFormatLine(config: CliConfig, message: string, withCommand: boolean): string {
+  // OpenAI's "Invalid schema for response_format 'x': …": the model has structured outputs; the
+  // schema is what strict mode does not take (a limit the check before sending does not know).
+  if (config.structured?.kind === 'schema' && !config.structured.inPrompt && !config.batchApi && /\bInvalid schema\b/i.test(message)) {
+    const on = withCommand ? '--schema-in-prompt (the command below adds it)' : 'rerun with --schema-in-prompt';
+    return `the server refused the schema (${message}): its strict mode does not take it as written. Change the schema and start the run again (its rows are of this schema), or go on with ${on}: the schema goes in a system message instead, without strict mode, and answers are still validated. Stopped before sending more.`;
+  }
   const refused = ignoredFormat(message)
     ? `${message}; it may not support structured outputs for this model. `
     : `the server refused response_format (${message}); it may not support structured outputs for this model. `;

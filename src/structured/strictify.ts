@@ -10,7 +10,8 @@ export type JsonSchema = { [key: string]: unknown };
  * enum, const, anyOf (not at the root), $ref/$defs (and draft-07 definitions); strings: pattern and
  * these formats; numbers: minimum, maximum, exclusiveMinimum, exclusiveMaximum, multipleOf;
  * arrays: items, minItems, maxItems. Every object lists all its properties in `required` and says
- * `additionalProperties: false`. At most 10 levels of nesting, 5000 properties, 1000 enum values.
+ * `additionalProperties: false`. At most 10 levels of nesting, 5000 properties, 1000 enum values,
+ * and 15,000 characters of strings in an enum of more than 250 values.
  */
 export const STRICT_FORMATS: ReadonlySet<string> = new Set(['date-time', 'time', 'date', 'duration', 'email', 'hostname', 'ipv4', 'ipv6', 'uuid']);
 
@@ -81,7 +82,7 @@ const DROPPED = new Set(['default', 'examples', 'example', 'deprecated', 'readOn
 
 const TYPES = new Set(['string', 'number', 'integer', 'boolean', 'object', 'array', 'null']);
 
-export const STRICT_LIMITS = { depth: 10, properties: 5000, enumValues: 1000 } as const;
+export const STRICT_LIMITS = { depth: 10, properties: 5000, enumValues: 1000, longEnumValues: 250, longEnumChars: 15_000 } as const;
 
 export interface StrictSchema {
   /** The schema to send and to validate answers against. */
@@ -186,6 +187,15 @@ class Strictifier {
     if (out.enum !== undefined) {
       if (!Array.isArray(out.enum) || out.enum.length === 0) this.fail(pointerTo(pointer, 'enum'), 'enum must be a non-empty array');
       this.enumValues += out.enum.length;
+      // OpenAI's limit on one enum of many strings (its structured outputs guide).
+      if (out.enum.length > STRICT_LIMITS.longEnumValues) {
+        const chars = out.enum.reduce((sum: number, v: unknown) => sum + (typeof v === 'string' ? v.length : 0), 0);
+        if (chars > STRICT_LIMITS.longEnumChars)
+          this.fail(
+            pointerTo(pointer, 'enum'),
+            `${out.enum.length} values of ${chars} characters in all; strict mode allows ${STRICT_LIMITS.longEnumChars} in an enum of more than ${STRICT_LIMITS.longEnumValues} values`,
+          );
+      }
     }
     if (types === undefined && out.enum === undefined && out.const === undefined && out.anyOf === undefined && out.$ref === undefined) {
       this.fail(pointer, 'every schema needs a type (or enum, const, anyOf, $ref)');

@@ -414,6 +414,19 @@ describe.concurrent('servers without structured outputs', () => {
     expect(r.stderr).not.toContain(SECRET_KEY);
   });
 
+  it("OpenAI's 400 for a schema strict mode does not take: the schema is named as the problem, not the model", async () => {
+    const invalid = "Invalid schema for response_format 'label': In context=('properties', 'e'), enum exceeds the limit of 15000 total characters.";
+    const { mock, run } = await server({ schema: { rejectResponseFormat: invalid } });
+    const r = await run(['--json-schema', SMALL, '-c', '1', '-o', path.join(dir, `${++n}-invalid.jsonl`)], { stdin: 'a\nb\n' });
+    expect(r.code).toBe(2);
+    expect(mock.requests).toHaveLength(1);
+    const lines = r.stderr.trim().split('\n');
+    expect(lines[0]).toBe(
+      `llm-batch: the server refused the schema (HTTP 400: ${invalid}): its strict mode does not take it as written. Change the schema and start the run again (its rows are of this schema), or go on with --schema-in-prompt (the command below adds it): the schema goes in a system message instead, without strict mode, and answers are still validated. Stopped before sending more.`,
+    );
+    expect(r.stderr).not.toMatch(/may not support structured outputs/);
+  });
+
   it('--json: the stop prints the command adding --schema-in-prompt, which, run as printed, asks for JSON in a system message', async () => {
     const { mock, run } = await server({ schema: { rejectResponseFormat: true } });
     const input = write('json-refused.txt', 'name three colours\nreturn json: two shapes\n');

@@ -18,8 +18,11 @@ import type { JsonSchema } from '../../src/structured/strictify.js';
 export type SchemaFault = 'invalid-json' | 'violate' | 'truncate' | 'overflow';
 
 export interface SchemaAnswerOptions {
-  /** 400 for every request that carries response_format, naming it as OpenAI does for older models. */
-  rejectResponseFormat?: boolean;
+  /**
+   * 400 for every request that carries response_format, naming it as OpenAI does for older models;
+   * a string is the error's message instead (OpenAI's "Invalid schema for response_format …").
+   */
+  rejectResponseFormat?: boolean | string;
   /** A fault for this answer; `reask` is 0 for the first request of a record, 1 for its first re-ask… */
   fault?: (req: { prompt: string; reask: number }) => SchemaFault | undefined;
   /** This text as the answer, verbatim, when it returns one: a JSON value that is not an object, a long integer… */
@@ -43,7 +46,8 @@ export const RESPONSE_FORMAT_REJECTION = "Invalid parameter: 'response_format' o
 /** The 400 body for a request the mock refuses for its response_format, or undefined. */
 export function rejectResponseFormat(body: any, options: SchemaAnswerOptions | undefined): string | undefined {
   if (!options?.rejectResponseFormat || body?.response_format === undefined) return undefined;
-  return JSON.stringify({ error: { message: RESPONSE_FORMAT_REJECTION, type: 'invalid_request_error', param: 'response_format', code: null } });
+  const message = typeof options.rejectResponseFormat === 'string' ? options.rejectResponseFormat : RESPONSE_FORMAT_REJECTION;
+  return JSON.stringify({ error: { message, type: 'invalid_request_error', param: 'response_format', code: null } });
 }
 
 /** The answer to a structured request, or undefined for a plain one (the mock's usual reply then). */
