@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { RunError } from '../errors.js';
 import { DamagedStoreError, StoreNotAFileError } from '../cache/store-file-check.js';
 import { StorePagesDamagedError } from '../cache/store-probe.js';
@@ -62,7 +63,7 @@ export async function openCache(config: CliConfig, say: CacheSay, { readOnly = f
     const cache = createAnswerCache(store, {
       endpoint: chatEndpoint(config),
       limitField: runLimitField(config),
-      onError: (err) => say.error(`response cache: cannot store answers in ${dir} (${err.message}); the run goes on without storing`),
+      onError: (err) => say.error(`response cache: cannot store answers in ${dir} (${storeFailure(dir, err)}); the run goes on without storing`),
       onReadError: (err) => say.info(`response cache: cannot read an answer in ${dir} (${err.message}); such prompts are asked again`),
       // Even with --quiet: until the file is cleared, every run pays again for what it held.
       onDamage: (err) => say.error(damageLine(chosen, store.path, err.message)),
@@ -72,6 +73,10 @@ export async function openCache(config: CliConfig, say: CacheSay, { readOnly = f
       async close() {
         await cache.flush();
         await store.close();
+        // Removed under the run (rm -rf of the cache directory): LMDB wrote on into a file no run
+        // will find, and the next run pays again for every answer this one stored.
+        if (!readOnly && !fs.existsSync(store.path) && !fs.existsSync(dir))
+          say.error(`response cache: ${dir} was removed while the run had it open: the answers this run stored went with it`);
       },
     };
   } catch (err) {
@@ -135,6 +140,22 @@ function cacheUnusable(cache: NonNullable<CliConfig['cache']>, err: unknown, say
   if (explicit) throw new RunError(`${cache.chosenBy ?? 'the response cache'} ${dir}: ${why} (choose another --cache-dir, or --no-cache)`, 'usage');
   warn(`cannot open the response cache in ${dir}: ${why}; running without it (--cache-dir chooses another place, --no-cache silences this)`);
   return undefined;
+}
+
+/**
+ * A failed commit's cause as said. LMDB's writer reports a full disk as EIO (its write-back of
+ * mapped pages fails, a review on a full tmpfs: "Input/output error"), which sent the reader to the
+ * device; with no room left where the file is, that is said.
+ */
+function storeFailure(dir: string, err: Error): string {
+  if ((err as { code?: unknown }).code !== 5) return err.message;
+  try {
+    const fsStats = fs.statfsSync(dir);
+    if (fsStats.bavail * fsStats.bsize < 1 << 20) return `no space left on the device (${err.message})`;
+  } catch {
+    // Said as LMDB said it.
+  }
+  return err.message;
 }
 
 /** Damage past the store's header (LMDB's error, or a probe's finding): the run goes on without the cache. */

@@ -741,6 +741,22 @@ describe('a damaged cache file', () => {
   });
 });
 
+describe('a cache directory removed during the run', () => {
+  it('is said once (even with -q): the answers the run stored went with it; every row is kept, exit 0', async () => {
+    const dir = path.join(ctx.dir, 'removed');
+    const input = writePrompts(ctx.dir, 'r.txt', ['quick', '[[latency:1500]] slow']);
+    const out = path.join(ctx.dir, 'r.jsonl');
+    const child = spawnCli([input, '--base-url', ctx.server.url, '--cache-dir', dir, '-o', out, '-q']);
+    const exited = waitForExit(child);
+    await expect.poll(() => ctx.server.requests.length === 2 && fs.existsSync(path.join(dir, 'answers-v2.lmdb')), { timeout: 10_000 }).toBe(true);
+    fs.rmSync(dir, { recursive: true, force: true });
+    const { code, stderr } = await exited;
+    expect(code, stderr).toBe(0);
+    expect(stderr).toBe(`llm-batch: response cache: ${dir} was removed while the run had it open: the answers this run stored went with it\n`);
+    expect(parseJsonl<Row>(fs.readFileSync(out, 'utf8')).map((r) => r.error)).toEqual([null, null]);
+  });
+});
+
 describe('llm-batch cache', () => {
   it('stats, prune and clear', async () => {
     const input = writePrompts(ctx.dir, 'p.txt', ['one', 'two']);
