@@ -539,7 +539,15 @@ class Engine {
       return;
     }
     if (error.info.stop) {
-      // Halted in failed(), before its slot was freed.
+      // Halted in failed(), before its slot was freed. A breaker that tripped on this record's last
+      // allowed attempt cut nothing short: it used its retries, and gets its row as it would have
+      // (a resume asks a transient failure again).
+      if (error.info.stop === 'unreachable' && (run.failures + 1 > o.retries || !isRetryable(error.type, error.info.status, error.info.code))) {
+        run.failures++;
+        const times = 'unsent' in outcome ? run.lastSentTimes() : outcome;
+        run.resolve(this.withOutput(withPaidUsage(failureRow(record, toRowError(error), run.sent, o.stats, times), run.answers.usage, o.stats)));
+        return;
+      }
       run.resolve(run.cutShort());
       return;
     }

@@ -31,6 +31,22 @@ describe('a server that never answers', () => {
     expect(server.requests.length).toBeLessThan(40);
   });
 
+  it('--retries 1: the prompt the breaker trips on has used its retries, and gets its timeout row (it was counted "not run")', async () => {
+    const { run } = await fresh({ fault: () => 'hang', stallMs: 20_000 });
+    const input = writeFile('one-retry.txt', 'pair a\npair b\n');
+    const out = path.join(dir, 'one-retry.jsonl');
+    // Both sent at once, both retried once: the third timeout trips it, on a last attempt.
+    const r = await run([input, '-o', out, '--no-cache', '--no-stream', '--timeout', '0.3', '--retries', '1', '-c', '2', '-q']);
+    expect(r.code, r.stderr).toBe(4);
+    const rows = parseJsonl<ResultRow>(fs.readFileSync(out, 'utf8'));
+    expect(rows.length).toBeGreaterThanOrEqual(1);
+    for (const row of rows) expect([row.error?.type, row.attempts]).toEqual(['timeout', 2]);
+    // The other, if its last attempt was aborted by the stop, waits for --resume.
+    expect(r.stderr).toMatch(
+      new RegExp(`stopped \\(unreachable\\): 0 ok, ${rows.length} failed \\(timeout ${rows.length}\\)${rows.length === 1 ? ', 1 not run' : ''}`),
+    );
+  });
+
   it('the first wave times out (a model loading), the retries answer: no stop, every prompt answered', async () => {
     const { run } = await fresh();
     const input = writeFile(
