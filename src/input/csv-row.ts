@@ -31,8 +31,9 @@ export function planCsv(columns: string[], options: InputOptions, headerLine = 1
   const source = `${options.source}:${headerLine}`;
   const found = (columns.length === 0 ? '(none)' : columns.map((c) => JSON.stringify(c)).join(', ')) + otherSeparator(columns, options);
   const seen = new Set<string>();
+  const twice = new Set<string>();
   for (const column of columns) {
-    if (column !== '' && seen.has(column)) throw new InputError(`${source}: column "${column}" appears twice in the CSV header`);
+    if (column !== '' && seen.has(column)) twice.add(column);
     seen.add(column);
   }
   refuseSeparatorHint(columns, options, source);
@@ -83,8 +84,22 @@ export function planCsv(columns: string[], options: InputOptions, headerLine = 1
   if (seen.has(idColumn)) plan.idColumn = idColumn;
   // An explicit --id-field that matches nothing would silently give every row a fallback id.
   else if (idField !== undefined) throw new InputError(`${source}: no "${idField}" column in the CSV header for --id-field (found: ${found})`);
+  // A column named twice (a SQL join's `a.*, b.*`) is refused only where the run reads it: which of
+  // the two it meant cannot be told. One it never reads is left out, as an unnamed column is.
+  const reads = (column: string) =>
+    column === plan.promptColumn ||
+    column === plan.idColumn ||
+    plan.dataColumns?.has(column) === true ||
+    CELL_PARAMS.has(column) ||
+    keepFields === 'all' ||
+    keepFields?.includes(column) === true;
+  const used = [...twice].find(reads);
+  if (used !== undefined) throw new InputError(`${source}: column "${used}" appears twice in the CSV header`);
   return plan;
 }
+
+/** Columns a row's cells set request parameters by (paramsFromCsv). */
+const CELL_PARAMS: ReadonlySet<string> = new Set(['model', 'temperature', 'max_tokens', 'max_completion_tokens']);
 
 /**
  * Unnamed columns (`id,prompt,,`: spreadsheets leave them) are fine while their cells are not kept.

@@ -416,6 +416,22 @@ describe('csv input', () => {
     });
   });
 
+  it('a column named twice that the run never reads is left out (a join export), as unnamed ones are; one it reads is refused', async () => {
+    const [record] = await csv('id,prompt,notes,notes\n1,hello,a,b\n');
+    expect(record).toMatchObject({ id: '1', prompt: 'hello' });
+    for (const [text, options, column] of [
+      ['id,prompt,notes,notes\n1,hello,a,b\n', { keepFields: ['notes'] }, 'notes'],
+      ['id,prompt,notes,notes\n1,hello,a,b\n', { keepFields: 'all' }, 'notes'],
+      ['id,title,notes,notes\n1,T,a,b\n', { template: '{{title}}: {{notes}}' }, 'notes'],
+      ['id,id,prompt\n1,2,hello\n', {}, 'id'],
+      ['model,prompt,model\na,hello,b\n', {}, 'model'],
+    ] as const) {
+      await expect(csv(text, options as Parameters<typeof csv>[1])).rejects.toThrow(
+        new RegExp(`^rows\\.csv:1: column "${column}" appears twice in the CSV header`),
+      );
+    }
+  });
+
   it('trims header names', async () => {
     const [record] = await csv('id , title\n1,Rain\n', { template: 'T: {{title}}' });
     expect(record).toMatchObject({ id: '1', prompt: 'T: Rain' });
