@@ -177,6 +177,28 @@ function closedState(state: Manifest): Manifest {
 }
 
 /**
+ * An output the run cannot continue (its header edited, say) whose batches are still on the server:
+ * "use a new output file" would leave them, paid for, to no one. Said instead: they are collected
+ * into this file once it is as the run left it.
+ */
+function withPendingBatches(err: unknown, output: string): unknown {
+  if (!(err instanceof RunError) || !/ Use a new output file\.$/.test(err.message)) return err;
+  let pending: string[];
+  try {
+    const manifest = readManifest(output);
+    pending = manifest ? uncollectedBatches(manifest) : [];
+  } catch {
+    return err;
+  }
+  if (pending.length === 0) return err;
+  const which = `${pending.length === 1 ? 'its batch' : `its ${pending.length} batches`} still on the server (${batchList(pending)})`;
+  return new RunError(
+    `${err.message.replace(/ Use a new output file\.$/, '')} Put the file back as the run left it: ${which} ${pending.length === 1 ? 'is' : 'are'} collected into it by --resume, and a new output file would leave ${pending.length === 1 ? 'it' : 'them'} paid for and uncollected.`,
+    err.code,
+  );
+}
+
+/**
  * The batches' state goes beside -o: `-o /dev/stdout` as a user puts it where nobody may write.
  * Said before anything is sent, with a way to pipe the rows that works.
  */
@@ -185,6 +207,9 @@ function checkStateWritable(output: string): void {
   const tooLong = sideNameTooLong(manifestPath(output));
   if (tooLong) throw new RunError(`--output ${output}: ${tooLong}`, 'usage');
   const why = unwritableReason(manifestPath(output));
+  // A directory in its place is in the way, and nothing a FIFO would help with.
+  if (why && fs.statSync(manifestPath(output), { throwIfNoEntry: false })?.isDirectory())
+    throw new RunError(`--batch-api -o ${output}: the batches' state goes beside it, in ${manifestPath(output)}, which is a directory: move it away`, 'usage');
   if (why) {
     throw new RunError(
       `--batch-api -o ${output}: the batches' state goes beside it, in ${manifestPath(output)}, which cannot be written (${why}); to pipe the rows on, make a FIFO of your own (mkfifo rows.jsonl) and give -o rows.jsonl`,
@@ -309,7 +334,7 @@ export async function runBatchApiCommand(config: CliConfig, batchConfig: BatchAp
     const csv = withFieldColumns(config, layout, structured);
     target = await openOutputTarget(config, io, inputFingerprint, input.format, undefined, csv, structured?.fingerprint, stop.signal).catch((err: unknown) => {
       if (err === stop.signal.reason) return undefined;
-      throw err;
+      throw withPendingBatches(err, outputPath);
     });
     // Stopped while the output was opened: nothing was submitted or collected.
     if (!target) return interruptedAtOpen(config, createStats(), reporter);

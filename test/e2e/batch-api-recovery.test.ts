@@ -543,6 +543,36 @@ describe('--batch-api: request files or manifest fields gone by hand', () => {
     ).toEqual(prompts(4));
   });
 
+  it('a CSV output whose header was edited while its batches are out: the way on is the file put back, not a new one (which leaves them paid for)', async () => {
+    const held = { on: true };
+    ctx.server.options.batches = { stepMs: 30, hold: () => held.on };
+    const input = writePrompts(ctx.dir, 'in.txt', prompts(2));
+    const out = path.join(ctx.dir, 'out.csv');
+    const args = [input, '-o', out, ...batchArgs()];
+    expect((await runCli([...args, '--no-wait'])).code).toBe(75);
+    const header = fs.readFileSync(out, 'utf8');
+    fs.writeFileSync(out, 'id,response\n');
+    const r = await runCli([...args, '--resume']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(
+      /^llm-batch: Output file \S+out\.csv does not start with the llm-batch CSV header \(.*\); appending would mix columns\. Put the file back as the run left it: its batch still on the server \(batch_\w+\) is collected into it by --resume, and a new output file would leave it paid for and uncollected\.\n$/,
+    );
+    fs.writeFileSync(out, header);
+    held.on = false;
+    expect((await runCli([...args, '--resume'])).code).toBe(0);
+  });
+
+  it('a directory where the batches\' state goes: move it away, not "make a FIFO"', async () => {
+    const input = writePrompts(ctx.dir, 'in.txt', prompts(1));
+    const out = path.join(ctx.dir, 'out.jsonl');
+    fs.mkdirSync(`${out}.batch.json`);
+    const r = await runCli([input, '-o', out, ...batchArgs()]);
+    expect([r.code, r.stderr]).toEqual([
+      2,
+      `llm-batch: --batch-api -o ${out}: the batches' state goes beside it, in ${out}.batch.json, which is a directory: move it away\n`,
+    ]);
+  });
+
   it('manifest fields nothing would end: two chunks of one number, a batch on the server without its id (exit 2); a status this version does not know is asked of the server', async () => {
     const { held, args, manifest } = await pending();
     const saved = JSON.parse(fs.readFileSync(manifest, 'utf8'));
