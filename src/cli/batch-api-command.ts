@@ -28,7 +28,7 @@ import { BUDGET_DEFAULT_MAX_TOKENS } from '../budget/run-budget.js';
 import { usdFigure } from '../budget/spend-cap.js';
 import { collectedCacheBody } from '../batch/request-line.js';
 import { createPriceLookup, type PriceLookup } from '../budget/prices.js';
-import { exactUsd } from '../ui/number-format.js';
+import { capUsd, exactUsd } from '../ui/number-format.js';
 import { batchWorstCase } from './cost-advice.js';
 import { ModelTally } from '../ui/model-tally.js';
 import { BATCH_PRICE_FACTOR } from './batch-dry-run.js';
@@ -784,7 +784,7 @@ function finishBatchRun(
   if (stuck && budget && held) {
     const spent = outcome.budget!.spentUsd;
     fail(
-      `budget reached: ${exactUsd(spent)} of ${exactUsd(budget.capUsd)} (the next request, ${heldPlace(held)}, ${batchWorstCase(held, budget.capUsd, config.maxTokens)}); ` +
+      `budget reached: ${exactUsd(spent)} of ${capUsd(budget.capUsd)} (the next request, ${heldPlace(held)}, ${batchWorstCase(held, budget.capUsd, config.maxTokens)}); ` +
         (!canResume
           ? `every answered row went to the FIFO's reader; ${NO_STREAM_RESUME}`
           : `every answered row is kept. The cap counts every batch of this output: to submit the rest, put a cap above ${exactUsd(spent + held.worstUsd, true)} in place of ${NEW_CAP} in the command below`),

@@ -14,7 +14,7 @@ import type { RunBudget } from '../budget/run-budget.js';
 import { usdFigure } from '../budget/spend-cap.js';
 import type { PriceLookup } from '../budget/prices.js';
 import type { ModelTally } from '../ui/model-tally.js';
-import { count, exactUsd } from '../ui/number-format.js';
+import { capUsd, count, exactUsd } from '../ui/number-format.js';
 import { unmatchedPricesLine } from './prices-note.js';
 import { isRegionRefusal, REGION_ADVICE } from '../provider/region-refusal.js';
 import { noKeyStopLine } from './no-key-stop.js';
@@ -83,7 +83,7 @@ function budgetNext(config: CliConfig, resumable: boolean): string {
  */
 function budgetPassedLine(config: CliConfig, budget: RunBudget, more: boolean, resumable: boolean): string {
   const spent = budget.spentUsd();
-  const over = `budget passed: ${exactUsd(spent)} spent of ${exactUsd(budget.capUsd)}, ${exactUsd(spent - budget.capUsd, true)} over: ${overrunAdvice(budget.overrun())}`;
+  const over = `budget passed: ${exactUsd(spent)} spent of ${capUsd(budget.capUsd)}, ${exactUsd(spent - budget.capUsd, true)} over: ${overrunAdvice(budget.overrun())}`;
   return more
     ? `${over}; no prompt was sent once the spend passed the cap (requests in flight finished); ${budgetNext(config, resumable)}`
     : `${over}; nothing was left to send`;
@@ -96,7 +96,7 @@ function passedSaid(run: Pick<FinishedRun, 'outcome' | 'budget'>): boolean {
 
 /** Beside another stop's line, or within the cap: by how much answers cost more than reserved, and the spend. */
 function overrunLine(budget: RunBudget): string {
-  return `${overrunAdvice(budget.overrun())}; spent ${exactUsd(budget.spentUsd())} of the ${exactUsd(budget.capUsd)} cap`;
+  return `${overrunAdvice(budget.overrun())}; spent ${exactUsd(budget.spentUsd())} of the ${capUsd(budget.capUsd)} cap`;
 }
 
 /** Why a run stopped early, in one line naming what to check; undefined for a stop that needs none (Ctrl-C). */
@@ -112,7 +112,7 @@ function stopLine(
   if (outcome.stopped === 'unreachable') return redact(diagnoseEndpoint(outcome.message ?? '', config, run.viaProxy ?? false));
   if (passedSaid(run)) return budgetPassedLine(config, run.budget!, outcome.stopped === 'budget', resumable);
   if (outcome.stopped === 'budget' && run.budget)
-    return `budget reached: ${exactUsd(run.budget.spentUsd())} of ${exactUsd(run.budget.capUsd)} (the next prompt did not fit${refusedAdvice(config, run.budget)}); ${budgetNext(config, resumable)}`;
+    return `budget reached: ${exactUsd(run.budget.spentUsd())} of ${capUsd(run.budget.capUsd)} (the next prompt did not fit${refusedAdvice(config, run.budget)}); ${budgetNext(config, resumable)}`;
   if (outcome.stopped === 'proxy') return proxyStopLine(outcome.message ?? '', config);
   if (outcome.stopped === 'auth') return noKeyStopLine(config, outcome.message ?? '') ?? authStopLine(outcome.message ?? '', served);
   if (outcome.stopped === 'response_format') return responseFormatLine(config, outcome.message ?? '', resumable);

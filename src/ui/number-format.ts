@@ -46,6 +46,16 @@ export function exactUsd(x: number, up = false): string {
 }
 
 /**
+ * A cap the user gave (--max-cost), as given: {@link exactUsd}'s rounding showed 0.00126 as
+ * `$0.0013`, a cap the user never set. Figures exactUsd shows whole are shown as it shows them.
+ */
+export function capUsd(x: number): string {
+  const shown = exactUsd(x);
+  if (Number(shown.slice(1).replace(/,/g, '')) === x) return shown;
+  return `$${x.toFixed(12).replace(/0+$/, '')}`;
+}
+
+/**
  * US dollars for an estimate: `$12.35`, `$0.0123`; under $0.001 two significant digits
  * (`$0.000051`, `$0.00014`), as budget messages show them: a pilot run on a cheap model costs that
  * little. Four decimals from $0.0001 showed $0.000144 as `$0.0001`, one digit, beside a smaller

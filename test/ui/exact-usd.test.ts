@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { exactUsd, usd } from '../../src/ui/number-format.js';
+import { capUsd, exactUsd, usd } from '../../src/ui/number-format.js';
 
 describe('exactUsd (budget figures to act on)', () => {
   it.each([
@@ -49,5 +49,16 @@ describe('usd (estimates)', () => {
     [0.0123, '$0.0123'],
   ])('%d is %s: two significant digits at least', (x, text) => {
     expect(usd(x)).toBe(text);
+  });
+});
+
+describe('capUsd: a --max-cost as the user gave it', () => {
+  it('keeps the digits exactUsd would round away, and shows the rest as exactUsd does', () => {
+    expect(capUsd(0.00126)).toBe('$0.00126');
+    expect(capUsd(0.0013)).toBe('$0.0013');
+    expect(capUsd(12.345)).toBe('$12.345');
+    expect(capUsd(5)).toBe('$5.00');
+    expect(capUsd(1234.5)).toBe('$1,234.50');
+    expect(capUsd(0.000051)).toBe('$0.000051');
   });
 });
