@@ -70,7 +70,7 @@ describe('llm-batch status --json: pending and unsubmitted', () => {
 
 describe("a --mock run's batches, gone with its process", () => {
   it('status: none pending, and no next step but --overwrite; report: gone, with its own line', async () => {
-    const output = outputWith([chunk(1, { status: 'in_progress', batchId: 'batch_mock_1' }), BUILT]);
+    const output = outputWith([chunk(2, { status: 'in_progress', batchId: 'batch_mock_1' }), BUILT]);
     writeRunMeta(output, { baseURL: 'mock' });
     const io = memoryIo();
     expect(await runSubcommand(['status', output, '--no-refresh', '--json'], io)).toBe(0);
