@@ -542,10 +542,9 @@ class Engine {
       // Halted in failed(), before its slot was freed. A breaker that tripped on this record's last
       // allowed attempt cut nothing short: it used its retries, and gets its row as it would have
       // (a resume asks a transient failure again).
-      if (error.info.stop === 'unreachable' && (run.failures + 1 > o.retries || !isRetryable(error.type, error.info.status, error.info.code))) {
+      if (error.info.stop === 'unreachable' && this.lastChance(error, run.failures + 1)) {
         run.failures++;
-        const times = 'unsent' in outcome ? run.lastSentTimes() : outcome;
-        run.resolve(this.withOutput(withPaidUsage(failureRow(record, toRowError(error), run.sent, o.stats, times), run.answers.usage, o.stats)));
+        this.failedRow(run, outcome);
         return;
       }
       run.resolve(run.cutShort());
@@ -578,12 +577,8 @@ class Engine {
       return;
     }
     run.failures++;
-    const lastChance = run.failures > o.retries || !isRetryable(error.type, error.info.status, error.info.code);
-    if (lastChance) {
-      // `attempts` counts the requests sent: a refusal before sending adds none, and the row's times
-      // are the last sent attempt's (none when nothing was sent).
-      const times = 'unsent' in outcome ? run.lastSentTimes() : outcome;
-      run.resolve(this.withOutput(withPaidUsage(failureRow(record, toRowError(error), run.sent, o.stats, times), run.answers.usage, o.stats)));
+    if (this.lastChance(error, run.failures)) {
+      this.failedRow(run, outcome);
       return;
     }
     if (this.sending.signal.aborted) {
@@ -595,6 +590,21 @@ class Engine {
     this.emit({ type: 'retry', id: record.id, attempt, error: toRowError(error), delayMs });
     run.attempt++;
     this.after(run, delayMs);
+  }
+
+  /** Whether a record that has failed `failures` times is not tried again: its retries spent, or an error no retry mends. */
+  private lastChance(error: AttemptError, failures: number): boolean {
+    return failures > this.o.retries || !isRetryable(error.type, error.info.status, error.info.code);
+  }
+
+  /**
+   * A record's row for its last failed attempt. `attempts` counts the requests sent: a refusal before
+   * sending adds none, and the row's times are the last sent attempt's (none when nothing was sent).
+   */
+  private failedRow(run: RecordRun, outcome: FailedAttempt | RefusedAttempt): void {
+    const times = 'unsent' in outcome ? run.lastSentTimes() : outcome;
+    const row = failureRow(run.record, toRowError(outcome.error), run.sent, this.o.stats, times);
+    run.resolve(this.withOutput(withPaidUsage(row, run.answers.usage, this.o.stats)));
   }
 
   /** The record's next attempt after `ms` (a backoff, a wait for descriptors); a stop meanwhile cuts it short. */
