@@ -193,7 +193,10 @@ export function buildFigures(
  * from the earlier runs' however short the gap), else as the run knew it. The wall time first, so
  * that `--report` on a run and `report --summary-json` of its file time it alike.
  */
-function runStart(run: { startedMs?: number; wallSeconds?: number } | undefined, lastMs: number | undefined): number | undefined {
+function runStart(run: { startedMs?: number; wallSeconds?: number; rows?: number } | undefined, lastMs: number | undefined): number | undefined {
+  // A run that wrote no row (a resume with nothing left, one stopped before its first answer): the
+  // file's last answer is an earlier run's, and no start of this one splits the rows.
+  if (run?.rows === 0) return undefined;
   if (run?.wallSeconds !== undefined && lastMs !== undefined) return lastMs - run.wallSeconds * 1000;
   return run?.startedMs;
 }
@@ -207,7 +210,7 @@ export const RUN_GAP_MS = 5 * 60_000;
 /**
  * The runs in a file's rows: its [start, end] intervals split where nothing was in flight for
  * {@link RUN_GAP_MS}, or at a known run start (`splitAt`) that falls where nothing was in flight.
- * A run that begins at a known start is timed from it, not from its first row's last attempt: the
+ * A run split off at a known start is timed from it, not from its first row's last attempt: the
  * waits of the retries before that row are its time too (a resume whose first row was retried read
  * 12.9 s for a run of 13.3). Returns how many runs and the sum of their spans (ms).
  */
@@ -218,7 +221,8 @@ export function runSpans(intervals: Array<[number, number]>, splitAt: readonly n
     from = Number.NaN,
     to = Number.NaN;
   for (const [s, e] of intervals) {
-    const at = runs === 0 ? splitAt.find((start) => start <= s) : splitAt.find((start) => start >= to && start <= s);
+    // Only between runs: a start before every row would time an earlier run's rows from it.
+    const at = runs === 0 ? undefined : splitAt.find((start) => start >= to && start <= s);
     if (runs === 0 || s - to > RUN_GAP_MS || at !== undefined) {
       if (runs > 0) total += to - from;
       runs++;

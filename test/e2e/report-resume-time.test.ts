@@ -37,6 +37,18 @@ describe('the report of a resumed file', () => {
     expect([fromFile.runs, fromFile.activeSeconds, fromFile.rowsPerSecond]).toEqual([2, fromRun.activeSeconds, fromRun.rowsPerSecond]);
   });
 
+  it('a resume with nothing left to ask is no run of the file: one run, timed as before it', async () => {
+    const { run } = await fresh({ latencyMs: 10 });
+    const input = writeFile('done.txt', Array.from({ length: 8 }, (_, i) => `done ${i}`).join('\n'));
+    const out = path.join(dir, 'done.jsonl');
+    const first = path.join(dir, 'done1.html');
+    expect((await run([input, '-c', '1', '-o', out, '--report', first, '-q'])).code).toBe(0);
+    const again = path.join(dir, 'done2.html');
+    expect((await run([input, '-c', '1', '-o', out, '--resume', '--report', again, '-q'])).code).toBe(0);
+    const [before, after] = [reportDataOf(first).figures, reportDataOf(again).figures];
+    expect([after.runs, after.activeSeconds]).toEqual([1, before.activeSeconds]);
+  });
+
   it("times the resume from its start: its first row's retries are in its span (a review read 12.9 s for a run of 13.3)", async () => {
     const { run } = await fresh({ latencyMs: 20 });
     const input = writeFile('r.txt', ['first', 'second', '[[fault:500*3]] retried', 'last'].join('\n'));

@@ -95,8 +95,8 @@ describe('report time', () => {
     expect(runSpans(iv())).toEqual({ runs: 1, ms: 10_000 });
     // The second run timed from its start (8 s), not from its first request (9 s).
     expect(runSpans(iv(), [8000])).toEqual({ runs: 2, ms: 3500 });
-    // A start before the first request times the only run from it.
-    expect(runSpans(iv(), [-400])).toEqual({ runs: 1, ms: 10_400 });
+    // A start before every row splits nothing, and times nothing from it: it may be an earlier run's.
+    expect(runSpans(iv(), [-400])).toEqual({ runs: 1, ms: 10_000 });
     // A start while a request was still in flight is no boundary.
     expect(runSpans(iv(), [700])).toEqual({ runs: 1, ms: 10_000 });
   });
@@ -110,7 +110,9 @@ describe('report time', () => {
     // As the run's own start splits it.
     expect(buildFigures([...first, ...later], 0, undefined, { startedMs: T0 + 3900, wallSeconds: 2.1 })).toMatchObject({ runs: 2, activeSeconds: 3.6 });
     // The summary of a run that wrote the whole file: its start is before the first request, no split.
-    expect(buildFigures([...first, ...later], 0, undefined, { wallSeconds: 6.2 })).toMatchObject({ runs: 1, activeSeconds: 6.2 });
+    expect(buildFigures([...first, ...later], 0, undefined, { wallSeconds: 6.2 })).toMatchObject({ runs: 1, activeSeconds: 6 });
+    // A resume that wrote no row: the file's last answer is the first run's, nothing is split or stretched.
+    expect(buildFigures([...first], 0, undefined, { wallSeconds: 8.9, rows: 0 })).toMatchObject({ runs: 1, activeSeconds: 1.5 });
   });
 
   it('times Batch API rows by their batches, not as 0 s of live time', () => {
