@@ -629,9 +629,10 @@ export class BatchJob {
   private checkChunkFiles(): void {
     for (const chunk of this.manifest.chunks) {
       if (!isOpen(chunk)) continue;
+      // `cancel` reads no request (it stores no answer): what is left of a batch it can still stop.
       const files = [
         [indexFileName(chunk.n), 'it says which input line each of its answers belongs to'],
-        [chunk.file, 'it holds the requests its answers are checked and cached against'],
+        ...(this.o.cancel && submitted(chunk) ? [] : [[chunk.file, 'it holds the requests its answers are checked and cached against']]),
       ].map(([name, what]) => ({ file: path.join(this.dir, name!), what: what! }));
       const missing = files.find(({ file }) => !existsSync(file));
       if (missing === undefined) continue;

@@ -177,9 +177,9 @@ function closedState(state: Manifest): Manifest {
 }
 
 /**
- * An output the run cannot continue (its header edited, say) whose batches are still on the server:
- * "use a new output file" would leave them, paid for, to no one. Said instead: they are collected
- * into this file once it is as the run left it.
+ * An output the run cannot continue (its header edited, or other settings given) whose batches are
+ * still on the server: "use a new output file" would leave them, paid for, to no one. Said instead:
+ * they are collected into this file by a resume with the run's own settings.
  */
 function withPendingBatches(err: unknown, output: string): unknown {
   if (!(err instanceof RunError) || !/ Use a new output file\.$/.test(err.message)) return err;
@@ -191,9 +191,9 @@ function withPendingBatches(err: unknown, output: string): unknown {
     return err;
   }
   if (pending.length === 0) return err;
-  const which = `${pending.length === 1 ? 'its batch' : `its ${pending.length} batches`} still on the server (${batchList(pending)})`;
+  const which = `${pending.length === 1 ? 'Its batch' : `Its ${pending.length} batches`} still on the server (${batchList(pending)})`;
   return new RunError(
-    `${err.message.replace(/ Use a new output file\.$/, '')} Put the file back as the run left it: ${which} ${pending.length === 1 ? 'is' : 'are'} collected into it by --resume, and a new output file would leave ${pending.length === 1 ? 'it' : 'them'} paid for and uncollected.`,
+    `${err.message.replace(/ Use a new output file\.$/, '')} ${which} ${pending.length === 1 ? 'is' : 'are'} collected into this file by a --resume with the run's own settings (and the file as the run left it); a new output file would leave ${pending.length === 1 ? 'it' : 'them'} paid for and uncollected.`,
     err.code,
   );
 }

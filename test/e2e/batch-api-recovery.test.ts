@@ -522,6 +522,20 @@ describe('--batch-api: request files or manifest fields gone by hand', () => {
     ).toEqual(prompts(4));
   });
 
+  it('cancel of batches one of whose request files is gone: it reads none, and stops them all (a --resume needs it)', async () => {
+    const { out, args, dir } = await pending();
+    fs.rmSync(path.join(dir, 'chunk-00001.jsonl'));
+    expect((await runCli([...args, '--resume', '--no-wait'])).code).toBe(2);
+    const r = await runCli(['cancel', out, '--base-url', ctx.server.url, '--poll', '0.05']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(ctx.server.batchState.counts.cancels).toBe(2);
+    expect(
+      rowsOf(out)
+        .map((row) => row.prompt)
+        .sort(),
+    ).toEqual(prompts(4));
+  });
+
   it('a batch never submitted whose request file is gone: stopped, and its lines planned again in the same --resume (nothing of it was paid)', async () => {
     const uploads = { failing: true };
     ctx.server.options.batches = { stepMs: 30, uploadStatus: (n) => (uploads.failing && n >= 2 ? 503 : undefined) };
@@ -543,7 +557,7 @@ describe('--batch-api: request files or manifest fields gone by hand', () => {
     ).toEqual(prompts(4));
   });
 
-  it('a CSV output whose header was edited while its batches are out: the way on is the file put back, not a new one (which leaves them paid for)', async () => {
+  it("a CSV output whose header was edited while its batches are out: the way on is this file with the run's settings, not a new one (which leaves them paid for)", async () => {
     const held = { on: true };
     ctx.server.options.batches = { stepMs: 30, hold: () => held.on };
     const input = writePrompts(ctx.dir, 'in.txt', prompts(2));
@@ -555,7 +569,7 @@ describe('--batch-api: request files or manifest fields gone by hand', () => {
     const r = await runCli([...args, '--resume']);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(
-      /^llm-batch: Output file \S+out\.csv does not start with the llm-batch CSV header \(.*\); appending would mix columns\. Put the file back as the run left it: its batch still on the server \(batch_\w+\) is collected into it by --resume, and a new output file would leave it paid for and uncollected\.\n$/,
+      /^llm-batch: Output file \S+out\.csv does not start with the llm-batch CSV header \(.*\); appending would mix columns\. Its batch still on the server \(batch_\w+\) is collected into this file by a --resume with the run's own settings \(and the file as the run left it\); a new output file would leave it paid for and uncollected\.\n$/,
     );
     fs.writeFileSync(out, header);
     held.on = false;
