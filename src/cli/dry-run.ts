@@ -20,7 +20,7 @@ import { budgetPrices, runPrices } from './open-budget.js';
 import type { StructuredRequest } from '../structured/types.js';
 import type { ChatMessage, PromptRecord } from '../types.js';
 import type { StructuredSetup } from './structured-setup.js';
-import { count, exactUsd, usd } from '../ui/number-format.js';
+import { capUsd, count, exactUsd, usd } from '../ui/number-format.js';
 import { jsonForDisplay, sanitize, sanitizeName } from '../ui/sanitize.js';
 import { contextWindowOf } from './context-windows.js';
 import { createRedactor } from '../redact.js';
@@ -441,7 +441,7 @@ function capRequest(
  */
 function capLines(cap: CapScan | undefined, maxTokensFlag: number | undefined): string[] {
   if (!cap?.largest) return [];
-  const capText = `--max-cost ${exactUsd(toUsd(cap.capPico))}`;
+  const capText = `--max-cost ${capUsd(toUsd(cap.capPico))}`;
   if (cap.over > 0) {
     const which =
       cap.leastPico > cap.capPico

@@ -52,7 +52,10 @@ export function exactUsd(x: number, up = false): string {
 export function capUsd(x: number): string {
   const shown = exactUsd(x);
   if (Number(shown.slice(1).replace(/,/g, '')) === x) return shown;
-  return `$${x.toFixed(12).replace(/0+$/, '')}`;
+  // The shortest decimal that reads back as the cap (not toFixed's binary noise: 123456.789000000004).
+  const text = String(x);
+  const [whole, fraction] = (/e/i.test(text) ? x.toFixed(12).replace(/0+$/, '') : text).split('.');
+  return `$${groupDigits(Number(whole), 0)}${fraction ? `.${fraction}` : ''}`;
 }
 
 /**

@@ -60,5 +60,9 @@ describe('capUsd: a --max-cost as the user gave it', () => {
     expect(capUsd(5)).toBe('$5.00');
     expect(capUsd(1234.5)).toBe('$1,234.50');
     expect(capUsd(0.000051)).toBe('$0.000051');
+    // The shortest decimal of the cap, grouped as exactUsd groups: no binary noise.
+    expect(capUsd(123456.789)).toBe('$123,456.789');
+    expect(capUsd(99999999.999)).toBe('$99,999,999.999');
+    expect(capUsd(1234.5678)).toBe('$1,234.5678');
   });
 });
