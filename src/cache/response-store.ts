@@ -3,7 +3,7 @@ import path from 'node:path';
 import { UsageError } from '../errors.js';
 import { makeDirs } from '../util/make-dirs.js';
 import { addressSpaceLimited } from '../util/address-space.js';
-import { DamagedStoreError, refuseDamaged, type StoreFileState } from './store-file-check.js';
+import { DamagedStoreError, freeListProblem, refuseDamaged, type StoreFileState } from './store-file-check.js';
 import { checkSpareDescriptors } from './spare-descriptors.js';
 import { checkRoomForNewStore } from './store-room.js';
 import { checkStoreWritable } from './store-writable.js';
@@ -16,7 +16,7 @@ import type { cacheKeyString } from './cache-key.js';
 import { LEGACY_STORE_FILE, STORE_FILE } from './store-files.js';
 import { heldReader } from './held-reader.js';
 import { checked, forgetDeadMarks, markOpen, needsCheck } from './store-use-marks.js';
-import { type CacheStats, PROBE_ENV, probeStore, StorePagesDamagedError } from './store-probe.js';
+import { type CacheStats, PROBE_ENV, probeStore, StorePagesDamagedError, StoreUncheckedError } from './store-probe.js';
 
 /** One stored answer: what a result row needs to be rebuilt without a request. */
 export interface CachedAnswer {
@@ -163,25 +163,29 @@ export function prepareStoreDir(dir: string, { readOnly = false, writable = !rea
   // A new store is written by this process's LMDB: a directory that cannot take its first pages crashed it.
   if (!readOnly && (state.kind === 'absent' || state.kind === 'empty')) checkRoomForNewStore(dir, file);
   // The probe's own child reads the store itself.
-  if (check !== 'never' && process.env[PROBE_ENV] !== '1') checkPages(dir, file, check === 'always', [state, legacyState]);
+  if (check !== 'never' && process.env[PROBE_ENV] !== '1') checkPages(dir, file, check === 'always', [state, legacyState], readOnly);
   return { file, legacyFile, state, legacyState };
 }
 
-/** Reads the store whole in a child process when it may be damaged (or `always`), and throws if it is. */
-function checkPages(dir: string, file: string, always: boolean, states: StoreFileState[]): void {
+/**
+ * Reads the store whole in a child process when it may be damaged (or `always`), and throws if it
+ * is, or if it could not be read. `readOnly` (a dry run) leaves the marks and the record as they are.
+ */
+function checkPages(dir: string, file: string, always: boolean, states: StoreFileState[], readOnly: boolean): void {
   // Nothing to read: the marks of processes gone say nothing any more.
   if (!states.some((s) => s.kind === 'sound' || s.kind === 'unchecked')) {
-    forgetDeadMarks(dir);
+    if (!readOnly) forgetDeadMarks(dir);
     return;
   }
   if (!always && !needsCheck(dir)) return;
   const verdict = probeStore(dir);
   if ('damaged' in verdict) {
     // Said from here on by the record the file no longer matches (a damaged file gets none).
-    forgetDeadMarks(dir);
+    if (!readOnly) forgetDeadMarks(dir);
     throw new StorePagesDamagedError(verdict.file ?? file, verdict.damaged);
   }
-  if ('sound' in verdict) checked(dir);
+  if ('unknown' in verdict) throw new StoreUncheckedError(file, verdict.unknown);
+  if (!readOnly) checked(dir);
 }
 
 type Database = import('lmdb').RootDatabase<CachedAnswer, Buffer>;
@@ -365,6 +369,9 @@ function storeOn(
           }
         }
         if (walked !== entryCount) throw new DamagedStoreError(at, `its pages hold ${walked} entries, its header counts ${entryCount}`);
+        // Every write reads the free-page list, which the walk of the answers does not.
+        const free = freeListProblem(at);
+        if (free) throw new DamagedStoreError(at, free);
       };
       const db = current.now();
       const legacyFile = path.join(path.dirname(file), LEGACY_STORE_FILE);

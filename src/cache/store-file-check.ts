@@ -101,6 +101,31 @@ export function inspectStoreFile(file: string): StoreFileState {
   }
 }
 
+/**
+ * Whether the latest meta page's free-page list reads as one (see free-tail.ts), or what is wrong.
+ * LMDB reads it in every write transaction, and a page of it overwritten crashed every run that
+ * stored an answer while a walk of the answers found nothing wrong (review s69). Judged on a view no
+ * commit changed: read again while a writer commits in between, and undefined when it never settled.
+ */
+export function freeListProblem(file: string): string | undefined {
+  const fd = fs.openSync(file, 'r');
+  try {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const latest = latestMeta(fd);
+      if (typeof latest === 'string') return latest;
+      const whole = Math.floor(fs.fstatSync(fd).size / latest.pageSize);
+      // Depth 0: no free page, no tree to read.
+      const readable = latest.free.depth === 0 || freePagesPast(fd, latest.free, whole, latest.lastPage) !== undefined;
+      const now = latestMeta(fd);
+      if (typeof now !== 'string' && now.txnid !== latest.txnid) continue;
+      return readable ? undefined : 'its list of free pages cannot be read';
+    }
+    return undefined;
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
 /** The meta page LMDB opens the file by: the one of the two with the later transaction. */
 function latestMeta(fd: number): Meta | string {
   const buf = Buffer.allocUnsafe(META_BYTES);

@@ -1,5 +1,9 @@
+import fs from 'node:fs';
 import { createRequire } from 'node:module';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { addressSpaceLimited } from '../util/address-space.js';
+import { LEGACY_STORE_FILE, STORE_FILE } from './store-files.js';
 
 /** What `cache stats` shows of a store (ResponseStore.stats). */
 export interface CacheStats {
@@ -20,15 +24,38 @@ const BIN = new URL('../../bin/llm-batch.js', import.meta.url);
 /** How a process that LMDB took down ends: a bad address, a bad page, glibc's abort on a corrupted heap. */
 const CRASHES = new Set(['SIGBUS', 'SIGSEGV', 'SIGABRT', 'SIGILL', 'SIGFPE', 'SIGTRAP', 'SIGSYS']);
 
-/** Generous: a million answers read in ~10 s on a slow disk. A probe that takes longer says nothing. */
-const PROBE_TIMEOUT_MS = 300_000;
+/**
+ * How long the read may take: 30 s, and a second more for each 10 MB of store (100,000 answers, 44 MB,
+ * took 0.2 s). A check that stalls (a child short of threads waited on a lock) says nothing, at a
+ * cost of seconds, not the 5 minutes a fixed bound cost.
+ */
+function probeTimeoutMs(dir: string): number {
+  let bytes = 0;
+  for (const name of [STORE_FILE, LEGACY_STORE_FILE]) bytes += fs.statSync(path.join(dir, name), { throwIfNoEntry: false })?.size ?? 0;
+  return 30_000 + Math.ceil(bytes / 10_000_000) * 1000;
+}
+
+/**
+ * A child that died for want of memory, threads or descriptors, which a damaged page did not cause:
+ * under `ulimit -v` LMDB's 16 GiB map failed with SIGSEGV on a sound file, and a child short of
+ * threads aborted (review s69). Such a death says nothing about the file.
+ */
+function starved(stderr: string): boolean {
+  return (
+    addressSpaceLimited() ||
+    /Resource temporarily unavailable|Cannot allocate memory|out of memory|ENOMEM|EAGAIN|EMFILE|pthread_create|uv_thread_create/i.test(stderr)
+  );
+}
 
 export type ProbeVerdict =
   | { sound: CacheStats }
   /** `file`: the store file the reading failed in, when the child named it. */
   | { damaged: string; file?: string }
-  /** The probe could not tell (it could not start, was stopped, ran out of time): the store is used as before. */
-  | { unknown: string };
+  /**
+   * The probe could not tell (it could not start, was stopped, ran out of time): a run goes without
+   * the cache. `died`: the child was killed by a signal, as reading the store here would likely be.
+   */
+  | { unknown: string; died?: true };
 
 /**
  * Reads every entry of the store in `dir` in a child process (`llm-batch cache stats --json`), where
@@ -42,13 +69,17 @@ export function probeStore(dir: string): ProbeVerdict {
     env: { ...process.env, [PROBE_ENV]: '1' },
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'pipe'],
-    timeout: PROBE_TIMEOUT_MS,
+    timeout: probeTimeoutMs(dir),
     maxBuffer: 1 << 20,
     windowsHide: true,
   });
-  if (child.error) return { unknown: child.error.message };
-  if (child.signal)
-    return CRASHES.has(child.signal) ? { damaged: `reading it crashed LMDB: ${child.signal}` } : { unknown: `the check ended by ${child.signal}` };
+  if (child.error) return { unknown: (child.error as NodeJS.ErrnoException).code === 'ETIMEDOUT' ? 'the check did not end in time' : child.error.message };
+  if (child.signal) {
+    if (!CRASHES.has(child.signal)) return { unknown: `the check was stopped by ${child.signal}`, died: true };
+    return starved(child.stderr)
+      ? { unknown: `the check ran short of memory or threads: ${child.signal}`, died: true }
+      : { damaged: `reading it crashed LMDB: ${child.signal}` };
+  }
   if (child.status !== 0) return { unknown: child.stderr.trim().split('\n').at(-1) ?? `the check exited ${child.status}` };
   let said: Partial<CacheStats> & { damaged?: unknown; exists?: unknown };
   try {
@@ -58,6 +89,20 @@ export function probeStore(dir: string): ProbeVerdict {
   }
   if (typeof said.damaged === 'string') return { damaged: said.damaged, ...(typeof said.path === 'string' ? { file: said.path } : {}) };
   return { sound: said as CacheStats };
+}
+
+/**
+ * A store that needed its check (store-use-marks.ts) and could not have it (the check was stopped,
+ * ran out of time or of resources): it may be damaged, so the cache is not used this time.
+ */
+export class StoreUncheckedError extends Error {
+  override readonly name = 'StoreUncheckedError';
+  constructor(
+    readonly file: string,
+    readonly why: string,
+  ) {
+    super(why);
+  }
 }
 
 /** A store whose pages a probe found damaged ({@link probeStore}): the file is left as it is, the cache not used. */

@@ -18,9 +18,26 @@ import { LEGACY_STORE_FILE, STORE_FILE } from './store-files.js';
 const MARK_PREFIX = `${STORE_FILE}-open.`;
 export const CLOSED_RECORD = `${STORE_FILE}-closed.json`;
 
-/** The marks this process holds (a library may open one directory twice), removed at its exit. */
-const held = new Set<string>();
+/** The marks this process holds, each with how many of its stores have it (a library may open one directory twice). */
+const held = new Map<string, number>();
 let exitHook = false;
+
+/**
+ * Who a mark's process is: the boot and the process's start, in clock ticks since boot (Linux). A
+ * PID alone repeats: a container's run as PID 1, killed, left a mark the host's PID 1 kept "live",
+ * and no check ever ran again (review s69). Empty where /proc cannot tell (another OS).
+ */
+export function identityOf(pid: number | 'self'): string {
+  try {
+    const boot = fs.readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Field 22, counted after the command name's closing parenthesis (the name may hold spaces).
+    const start = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+    return start ? `${boot} ${start}` : '';
+  } catch {
+    return '';
+  }
+}
 
 /** Each store file as it is now: a commit changes its mtime (and its size as the file grows). */
 function filesNow(dir: string): unknown[] {
@@ -49,17 +66,27 @@ function marksIn(dir: string): Mark[] {
       const file = path.join(dir, name);
       const pid = Number(name.slice(MARK_PREFIX.length));
       // Our own PID on a mark we did not make: a process before us had it (PIDs repeat, in containers at once).
-      return { file, live: pid === process.pid ? held.has(file) : running(pid) };
+      return { file, live: pid === process.pid ? held.has(file) : running(pid, file) };
     });
 }
 
-function running(pid: number): boolean {
+/** Whether the mark's process runs: its PID, and (where /proc tells) the same process that made it. */
+function running(pid: number, mark: string): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
+    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false;
   }
+  let made: string;
+  try {
+    made = fs.readFileSync(mark, 'utf8');
+  } catch {
+    return true;
+  }
+  // A mark this version made names its process; one that names none (made by hand) is no run's.
+  if (made === '') return false;
+  const now = identityOf(pid);
+  return now === '' || now === made;
 }
 
 /**
@@ -96,9 +123,11 @@ export function forgetDeadMarks(dir: string): void {
  */
 export function markOpen(dir: string): { close(clean: boolean): void } {
   const file = path.join(dir, `${MARK_PREFIX}${process.pid}`);
+  const holders = held.get(file) ?? 0;
   try {
-    fs.writeFileSync(file, '', { flag: 'a' });
-    held.add(file);
+    // Another process's mark with this PID (one before it) is this process's from now on.
+    if (holders === 0) fs.writeFileSync(file, identityOf('self') || 'pid');
+    held.set(file, holders + 1);
   } catch {
     return { close() {} };
   }
@@ -107,7 +136,7 @@ export function markOpen(dir: string): { close(clean: boolean): void } {
     // A process that exits without closing the store (an error, process.exit) has not met damage:
     // its mark goes and its record is not made, so the next opener reads a changed file whole.
     process.on('exit', () => {
-      for (const mark of held) removeQuietly(mark);
+      for (const mark of held.keys()) removeQuietly(mark);
     });
   }
   let closed = false;
@@ -117,6 +146,11 @@ export function markOpen(dir: string): { close(clean: boolean): void } {
       closed = true;
       if (clean) record(dir);
       else removeQuietly(path.join(dir, CLOSED_RECORD));
+      const left = (held.get(file) ?? 1) - 1;
+      if (left > 0) {
+        held.set(file, left);
+        return;
+      }
       held.delete(file);
       removeQuietly(file);
     },

@@ -12,7 +12,7 @@ import { commitProblem, isDamagedStoreError, isLmdbError, isStoreFailure } from 
 import { RemovalFailedError } from '../cache/remove-in-batches.js';
 import { tolerateRejection } from '../util/tolerate-rejection.js';
 import { storeInUse } from '../cache/store-in-use.js';
-import { PROBE_ENV, probeStore, StorePagesDamagedError } from '../cache/store-probe.js';
+import { PROBE_ENV, probeStore, StorePagesDamagedError, StoreUncheckedError } from '../cache/store-probe.js';
 import type { CacheStats, StoreOpenOptions } from '../cache/response-store.js';
 import { count } from '../ui/number-format.js';
 import { counted } from '../util/group-digits.js';
@@ -143,6 +143,9 @@ export async function runCacheCommand(argv: readonly string[], io: CliIo): Promi
         const verdict = held && io.env[PROBE_ENV] !== '1' ? probeStore(dirOf()) : undefined;
         if (verdict && 'damaged' in verdict) return sayDamaged({ file: verdict.file ?? path.join(dirOf(), STORE_FILE), why: verdict.damaged });
         if (verdict && 'sound' in verdict) return sayStats(verdict.sound);
+        // Killed for want of memory or threads, or stopped: reading it here would end the same way.
+        if (verdict && 'died' in verdict)
+          throw new RunError(`cache stats: cache file ${path.join(dirOf(), STORE_FILE)} could not be read (${verdict.unknown})`, 'usage');
         // A directory with no store file holds no cache (the code caches make the directory before
         // any answer is stored: src/cli/load-cli.ts): say so, not "0 answers" as if one were empty.
         const store = held ? await open(true, 'never') : undefined;
@@ -259,6 +262,8 @@ export async function runCacheCommand(argv: readonly string[], io: CliIo): Promi
     // Damage past the header, which only reading the pages finds: the way out named, as for a
     // damaged header.
     const damage = isDamagedStoreError(err) ? err : err instanceof RemovalFailedError && isDamagedStoreError(err.cause) ? err.cause : undefined;
+    if (err instanceof StoreUncheckedError)
+      throw new RunError(`cache ${program.args[0] ?? ''}: cache file ${err.file} could not be checked (${err.why}); nothing was changed`, 'usage');
     const found =
       err instanceof StorePagesDamagedError ? { file: err.file, why: err.why } : damage && { file: path.join(dirOf(), STORE_FILE), why: damage.message };
     if (found) throw new RunError(`cache ${program.args[0] ?? ''}: cache file ${found.file} looks damaged (${found.why}): ${cacheClearHint(flag)}`, 'usage');

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { RunError } from '../errors.js';
 import { DamagedStoreError, StoreNotAFileError } from '../cache/store-file-check.js';
-import { StorePagesDamagedError } from '../cache/store-probe.js';
+import { StorePagesDamagedError, StoreUncheckedError } from '../cache/store-probe.js';
 import type { CliConfig } from './config.js';
 import { dirProblem, pathProblem } from './path-problem.js';
 import { cacheClearHint } from './cache-clear-hint.js';
@@ -119,6 +119,11 @@ function cacheUnusable(cache: NonNullable<CliConfig['cache']>, err: unknown, say
   if (err instanceof StorePagesDamagedError) {
     // As damage met mid-run (said even with --quiet), only sooner: before anything is sent.
     say.error(damageLine(cache, err.file, err.why));
+    return undefined;
+  }
+  if (err instanceof StoreUncheckedError) {
+    // Opened unchecked, a damaged page would take the run down: the next run checks again.
+    say.error(`response cache: cache file ${err.file} could not be checked after a run that left it open (${err.why}): the run goes on without the cache`);
     return undefined;
   }
   if (err instanceof DamagedStoreError) {

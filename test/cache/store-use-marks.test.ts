@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CLOSED_RECORD, checked, forgetDeadMarks, markOpen, needsCheck } from '../../src/cache/store-use-marks.js';
+import { CLOSED_RECORD, checked, forgetDeadMarks, identityOf, markOpen, needsCheck } from '../../src/cache/store-use-marks.js';
 
 let dir: string;
 const store = () => path.join(dir, 'answers-v2.lmdb');
@@ -41,11 +41,32 @@ describe('needsCheck', () => {
     expect(needsCheck(dir)).toBe(true);
     // The parent of this process is alive: its mark says the store is in use, and nothing is checked.
     const live = path.join(dir, `answers-v2.lmdb-open.${process.ppid}`);
-    fs.writeFileSync(live, '');
+    fs.writeFileSync(live, identityOf(process.ppid));
     expect(needsCheck(dir)).toBe(false);
     checked(dir);
     expect(fs.existsSync(dead)).toBe(false);
     expect(fs.existsSync(live)).toBe(true);
+  });
+
+  it("a live PID is no live run when the mark names another process (a container's PID 1) or none (made by hand)", () => {
+    markOpen(dir).close(true);
+    const other = path.join(dir, `answers-v2.lmdb-open.${process.ppid}`);
+    fs.writeFileSync(other, `${identityOf(process.ppid)}0`);
+    expect(needsCheck(dir)).toBe(true);
+    fs.writeFileSync(other, '');
+    expect(needsCheck(dir)).toBe(true);
+    checked(dir);
+    expect(fs.existsSync(other)).toBe(false);
+  });
+
+  it('two stores of one process in one directory: the mark stays until both are closed', () => {
+    const mark = path.join(dir, `answers-v2.lmdb-open.${process.pid}`);
+    const [a, b] = [markOpen(dir), markOpen(dir)];
+    a.close(true);
+    expect(fs.existsSync(mark)).toBe(true);
+    expect(needsCheck(dir)).toBe(false);
+    b.close(true);
+    expect(fs.existsSync(mark)).toBe(false);
   });
 
   it("this process's PID on a mark it did not make is a process before it (PIDs repeat, in containers at once); one it made is live", () => {

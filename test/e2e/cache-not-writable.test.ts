@@ -40,7 +40,7 @@ describe.runIf(process.getuid?.() === 0 && userCanRunCli())('a --cache-dir whose
       const clear = await runCliAsUser(['cache', 'clear', '--cache-dir', cache], '');
       expect(clear.stderr).toMatch(new RegExp(`^llm-batch: cache clear: (cannot write )?${cache}/answers-v2\\.lmdb: permission denied\\n$`));
       expect(clear.code).toBe(2);
-      expect(fs.readdirSync(cache).sort()).toEqual(['answers-v2.lmdb', 'answers-v2.lmdb-lock']);
+      expect(fs.readdirSync(cache).sort()).toEqual(['answers-v2.lmdb', 'answers-v2.lmdb-closed.json', 'answers-v2.lmdb-lock']);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

@@ -671,8 +671,11 @@ describe('a damaged cache file', () => {
     expect(ctx.server.requests).toHaveLength(400);
   });
 
-  /** Overwrites 200 bytes of every page past the meta pages, past each page's header, from a seeded generator. */
-  function overwritePages(file: string, seed: number): void {
+  /**
+   * Overwrites 200 bytes of every page past the meta pages, past each page's header, from a seeded
+   * generator; or, given `at` and `length`, those bytes only.
+   */
+  function overwritePages(file: string, seed: number, at?: number, length?: number): void {
     let state = seed;
     const next = () => {
       state = (state + 0x6d2b79f5) | 0;
@@ -681,7 +684,8 @@ describe('a damaged cache file', () => {
       return ((t ^ (t >>> 14)) >>> 0) % 256;
     };
     const fd = fs.openSync(file, 'r+');
-    for (let at = 8192; at < fs.fstatSync(fd).size; at += 4096) fs.writeSync(fd, Buffer.from(Array.from({ length: 200 }, next)), 0, 200, at + 16);
+    if (at !== undefined && length !== undefined) fs.writeSync(fd, Buffer.from(Array.from({ length }, next)), 0, length, at);
+    else for (let page = 8192; page < fs.fstatSync(fd).size; page += 4096) fs.writeSync(fd, Buffer.from(Array.from({ length: 200 }, next)), 0, 200, page + 16);
     fs.closeSync(fd);
   }
 
@@ -722,6 +726,38 @@ describe('a damaged cache file', () => {
       expect([prune.code, prune.signal]).toEqual([2, null]);
       expect(prune.stderr).toMatch(/^llm-batch: cache prune: cache file \S+ looks damaged \(.+\): `llm-batch cache clear --cache-dir \S+` removes it\n$/);
     }
+  });
+
+  it('its free-page list overwritten, which every write reads and a walk of the answers does not: found by the check, not by a crash of each run that stores', async () => {
+    const dir = path.join(ctx.dir, 'free-list');
+    const input = writePrompts(
+      ctx.dir,
+      'f.txt',
+      Array.from({ length: 300 }, (_, i) => `free ${i} ${'y'.repeat(2000)}`),
+    );
+    expect((await run([input, '--cache-dir', dir])).code).toBe(0);
+    const file = path.join(dir, 'answers-v2.lmdb');
+    const bytes = fs.readFileSync(file);
+    const pageSize = bytes.readUInt32LE(48);
+    // mm_dbs[FREE_DBI]: its depth and root, in the meta page of the later transaction.
+    const meta = (at: number) => ({ txnid: bytes.readBigUInt64LE(at + 152), depth: bytes.readUInt16LE(at + 54), root: Number(bytes.readBigUInt64LE(at + 88)) });
+    const [m0, m1] = [meta(0), meta(pageSize)];
+    const free = m0.txnid > m1.txnid ? m0 : m1;
+    expect(free.depth).toBeGreaterThan(0);
+    overwritePages(file, 3, free.root * pageSize, pageSize);
+    ctx.server.requests.length = 0;
+    // New prompts: the run stores answers, so LMDB would read the free-page list.
+    const fresh = writePrompts(
+      ctx.dir,
+      'g.txt',
+      Array.from({ length: 50 }, (_, i) => `new ${i}`),
+    );
+    const r = await run([fresh, '--cache-dir', dir, '-q']);
+    expect([r.code, r.signal], r.stderr).toEqual([0, null]);
+    expect(r.rows.filter((row) => row.error === null)).toHaveLength(50);
+    expect(r.stderr).toBe(
+      `llm-batch: response cache: cache file ${file} looks damaged (its list of free pages cannot be read): the run goes on without the cache; \`llm-batch cache clear --cache-dir ${dir}\` removes it\n`,
+    );
   });
 
   it('a run killed with the cache open leaves its mark, which the next run reads the file whole for, then removes; a clean end records the file', async () => {
