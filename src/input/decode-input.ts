@@ -102,6 +102,9 @@ export function decodeWhole(bytes: Buffer): { text: string } | { problem: string
     }
   } else {
     const body = bom === undefined ? bytes : bytes.subarray(bom.bytes);
+    // A NUL in every other byte is UTF-16 saved without its mark, whatever else it holds: not Latin-1.
+    const utf16 = bom === undefined ? looksUtf16(body) : undefined;
+    if (utf16) return { problem: `looks like ${ENCODING_NAMES[utf16]} text without a byte order mark; save it as UTF-8 (or as UTF-16 with its mark)` };
     if (!isUtf8(body)) {
       const at = firstInvalid(body);
       const byte = body[at]!.toString(16).toUpperCase().padStart(2, '0');

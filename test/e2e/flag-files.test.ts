@@ -170,7 +170,14 @@ describe.concurrent("a flag's file is read as an input file is", () => {
       '-t',
       Buffer.from('Summarise: {{title}}\n', 'utf16le'),
       '--template',
-      'line 1: a NUL byte, which text does not have; is this the right file?',
+      'looks like UTF-16LE text without a byte order mark; save it as UTF-8 (or as UTF-16 with its mark)',
+    ],
+    [
+      'UTF-16 without its mark, with a letter that is not ASCII (it was "not valid UTF-8 … Latin-1")',
+      '-s',
+      Buffer.from('Réponds en français.\n', 'utf16le'),
+      '--system',
+      'looks like UTF-16LE text without a byte order mark; save it as UTF-8 (or as UTF-16 with its mark)',
     ],
   ])('%s: refused in one line naming the flag, the file and the line, exit 2, nothing sent', async (_what, flag, bytes, named, problem) => {
     const { server } = await fresh();

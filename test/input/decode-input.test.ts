@@ -252,7 +252,10 @@ describe("decodeWhole (a flag's file)", () => {
       problem: 'not valid UTF-16LE (it starts with that byte order mark); save it as UTF-8',
     });
     expect(decodeWhole(Buffer.from('a\nb\u0000c'))).toEqual({ problem: 'line 2: a NUL byte, which text does not have; is this the right file?' });
-    // UTF-16 without a mark is NULs to UTF-8.
-    expect(decodeWhole(Buffer.from('Summarise', 'utf16le'))).toEqual({ problem: 'line 1: a NUL byte, which text does not have; is this the right file?' });
+    // UTF-16 without a mark: NULs in every other byte, said as what it is, also with a letter past ASCII (not Latin-1 advice).
+    const unmarked = { problem: 'looks like UTF-16LE text without a byte order mark; save it as UTF-8 (or as UTF-16 with its mark)' };
+    expect(decodeWhole(Buffer.from('Summarise', 'utf16le'))).toEqual(unmarked);
+    expect(decodeWhole(Buffer.from('Réponds', 'utf16le'))).toEqual(unmarked);
+    expect(decodeWhole(Buffer.from('Réponds', 'utf16le').swap16())).toEqual({ problem: unmarked.problem.replace('LE', 'BE') });
   });
 });
