@@ -1,5 +1,5 @@
 import { RunError } from '../errors.js';
-import { LOCAL_STATUSES } from './local-statuses.js';
+import { isOpen, LOCAL_STATUSES } from './chunk-states.js';
 
 type Check = (value: unknown) => boolean;
 
@@ -119,8 +119,7 @@ export function checkManifest<M extends { chunks: readonly unknown[] }>(manifest
     numbers.set(c['n'], i);
     // A batch on the server (or one that was) is polled by its id: without one, nothing would end it
     // (a create never heard back from is found by its createKey while the chunk is still `uploaded`).
-    const onServer = !LOCAL_STATUSES.has(c['status'] as string) && c['collected'] !== true && !(c['status'] === 'failed' && c['note'] !== undefined);
-    if (onServer && c['batchId'] === undefined) {
+    if (isOpen(c as Parameters<typeof isOpen>[0]) && !LOCAL_STATUSES.has(c['status'] as string) && c['batchId'] === undefined) {
       throw new RunError(`${where}.batchId is missing, expected a batch id (its status is ${shown(c['status'])})`, 'resume');
     }
   });

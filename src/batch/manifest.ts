@@ -8,9 +8,9 @@ import type { TokenPrice } from '../budget/prices.js';
 import type { CsvLayout } from '../output/csv-layout.js';
 import { chunkDirPath as chunkDir, manifestPath } from '../output/side-paths.js';
 import { checkManifest } from './check-manifest.js';
-import { LOCAL_STATUSES } from './local-statuses.js';
+import { isOpen, LOCAL_STATUSES } from './chunk-states.js';
 
-export { LOCAL_STATUSES };
+export { isOpen, LOCAL_STATUSES };
 
 /** The server's batch states, plus ours before a batch exists. */
 export type ChunkStatus =
@@ -218,11 +218,6 @@ export const TERMINAL: ReadonlySet<ChunkStatus> = new Set(['completed', 'failed'
  * is polled until the server says it ended rather than waited on for ever.
  */
 export const IN_FLIGHT_STATUSES: { has(status: ChunkStatus): boolean } = { has: (status) => !LOCAL_STATUSES.has(status) && !TERMINAL.has(status) };
-
-/** A chunk this or a later run still has work for. */
-export function isOpen(chunk: Chunk): boolean {
-  return !chunk.collected && !(chunk.status === 'failed' && chunk.note !== undefined);
-}
 
 /**
  * Whether a batch of this chunk is on the server, or may be (a create the run never heard back

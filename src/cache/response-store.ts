@@ -114,8 +114,11 @@ export async function openResponseStore(dir: string, options: StoreOpenOptions =
   };
   const unmark = (clean: boolean) => mark?.close(clean);
   try {
-    if (readable(legacyFile, legacyState)) opening();
-    const legacy = readable(legacyFile, legacyState) ? await openDatabase(legacyFile, false, readOnly) : undefined;
+    let legacy: Database | undefined;
+    if (readable(legacyFile, legacyState)) {
+      opening();
+      legacy = await openDatabase(legacyFile, false, readOnly);
+    }
     const current = lazyDatabase(file, readOnly, opening);
     if (readable(file, state)) await current.open();
     return storeOn(file, current, legacy, release, unmark);

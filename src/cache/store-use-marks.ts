@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { LEGACY_STORE_FILE, STORE_FILE } from './store-files.js';
+import { removeQuietly } from '../util/remove-quietly.js';
 
 /**
  * LMDB trusts every page it reads: a file damaged past its header can take down the process that
@@ -162,13 +163,5 @@ function record(dir: string): void {
     fs.writeFileSync(path.join(dir, CLOSED_RECORD), JSON.stringify(filesNow(dir)));
   } catch {
     // Unrecorded, the next opener reads the file whole: time, not safety.
-  }
-}
-
-function removeQuietly(file: string): void {
-  try {
-    fs.rmSync(file, { force: true });
-  } catch {
-    // A mark left behind costs the next opener a check, no more.
   }
 }

@@ -29,6 +29,7 @@ import { usdFigure } from '../budget/spend-cap.js';
 import { collectedCacheBody } from '../batch/request-line.js';
 import { createPriceLookup, type PriceLookup } from '../budget/prices.js';
 import { capUsd, exactUsd } from '../ui/number-format.js';
+import { USE_NEW_FILE } from '../output/csv-file-layout.js';
 import { batchWorstCase } from './cost-advice.js';
 import { ModelTally } from '../ui/model-tally.js';
 import { BATCH_PRICE_FACTOR } from './batch-dry-run.js';
@@ -182,7 +183,7 @@ function closedState(state: Manifest): Manifest {
  * they are collected into this file by a resume with the run's own settings.
  */
 function withPendingBatches(err: unknown, output: string): unknown {
-  if (!(err instanceof RunError) || !/ Use a new output file\.$/.test(err.message)) return err;
+  if (!(err instanceof RunError) || !err.message.endsWith(` ${USE_NEW_FILE}`)) return err;
   let pending: string[];
   try {
     const manifest = readManifest(output);
@@ -193,7 +194,7 @@ function withPendingBatches(err: unknown, output: string): unknown {
   if (pending.length === 0) return err;
   const which = `${pending.length === 1 ? 'Its batch' : `Its ${pending.length} batches`} still on the server (${batchList(pending)})`;
   return new RunError(
-    `${err.message.replace(/ Use a new output file\.$/, '')} ${which} ${pending.length === 1 ? 'is' : 'are'} collected into this file by a --resume with the run's own settings (and the file as the run left it); a new output file would leave ${pending.length === 1 ? 'it' : 'them'} paid for and uncollected.`,
+    `${err.message.slice(0, -USE_NEW_FILE.length - 1)} ${which} ${pending.length === 1 ? 'is' : 'are'} collected into this file by a --resume with the run's own settings (and the file as the run left it); a new output file would leave ${pending.length === 1 ? 'it' : 'them'} paid for and uncollected.`,
     err.code,
   );
 }

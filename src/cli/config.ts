@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { UsageError } from '../errors.js';
+import { keyInFileError } from './key-in-arguments.js';
 import { detectFormat } from '../input/detect-format.js';
 import { braceProblem, templateFields, templateProblem } from '../input/template.js';
 import { fileNameHint, flagLabel, flagText } from './flag-file.js';
@@ -518,15 +519,14 @@ export function resolveCliConfig(inputArg: string | undefined, flags: RawFlags, 
   const system = flagText('--system', flags.system);
   // As the key typed in an argument is refused (key-in-arguments.ts): a file's text is repeated as well,
   // in OUT.meta.json to start with.
-  const key = env.OPENAI_API_KEY?.trim();
   for (const [flag, text, given] of [
     ['--template', template, flags.template],
     ['--system', system, flags.system],
   ] as const) {
-    if (key && key.length >= 16 && text?.includes(key) && given?.startsWith('@'))
-      throw new UsageError(
-        `${flag} ${given} holds the API key (OPENAI_API_KEY's value): llm-batch would repeat its text in the run's settings file and requests' traces; take the key out of the file`,
-      );
+    const refused = given?.startsWith('@')
+      ? keyInFileError(text, env, `${flag} ${given}`, "its text in the run's settings file and requests' traces")
+      : undefined;
+    if (refused) throw refused;
   }
   // A typo in the braces sends the same literal prompt on every row, paid for each time.
   const badTemplate = template === undefined ? undefined : templateProblem(template);

@@ -511,7 +511,7 @@ function estimateLines(byModel: ReadonlyMap<string, ModelTotals>, prices: PriceL
  */
 export async function runDryRun(config: CliConfig, io: CliIo): Promise<number> {
   // A bad schema is the same usage error as in a real run, before the input is read.
-  const structured = config.structured ? (await import('./structured-setup.js')).prepareStructured(config.structured, io.env.OPENAI_API_KEY) : undefined;
+  const structured = config.structured ? (await import('./structured-setup.js')).prepareStructured(config.structured, io.env) : undefined;
   // The run's prices (a bad --prices file is the same usage error as in a run, before the input is read).
   const prices = runPrices(config) ?? createPriceLookup({});
   // As the run: under --max-cost a model with no price is a usage error before anything is read.

@@ -1,4 +1,4 @@
-import { ExitCode } from '../errors.js';
+import { ExitCode, UsageError } from '../errors.js';
 import type { CliIo } from './io.js';
 
 /**
@@ -6,6 +6,16 @@ import type { CliIo } from './io.js';
  * ollama/llama3`): only a key this long is looked for.
  */
 const LOOKED_FOR = 16;
+
+/**
+ * A flag's file (`-t @FILE`, `-s @FILE`, `--json-schema FILE`) that holds the API key, refused as an
+ * argument holding it is: `label` names the flag and file, `repeated` where llm-batch would repeat it.
+ */
+export function keyInFileError(text: string | undefined, env: NodeJS.ProcessEnv, label: string, repeated: string): UsageError | undefined {
+  const key = env.OPENAI_API_KEY?.trim();
+  if (!key || key.length < LOOKED_FOR || !text?.includes(key)) return undefined;
+  return new UsageError(`${label} holds the API key (OPENAI_API_KEY's value): llm-batch would repeat ${repeated}; take the key out of the file`);
+}
 
 /** Where a --base-url may hold the key, as README documents (`https://gateway/sk-…/v1`): shown and stored as `[redacted]`. */
 const BASE_URL = '--base-url';

@@ -6,6 +6,7 @@ import vm from 'node:vm';
 import type { CliIo, HeldSignals } from './io.js';
 import { compileCacheDir } from './compile-cache.js';
 import { cacheFilesIn, readIfThere, writeCodeCache } from '../util/code-cache-file.js';
+import { removeQuietly } from '../util/remove-quietly.js';
 
 /** What dist/bundle/cli.cjs exports (src/cli/cli-bundle.ts). */
 export interface CliBundle {
@@ -81,7 +82,7 @@ export function loadCli(env: NodeJS.ProcessEnv = process.env, { packages = true 
     if (!worthy && !hadNone) return;
     cli.restoreV8Flags();
     writeCache(worthy ? caches.full : caches.partial, script.createCachedData());
-    if (worthy) removeIfThere(caches.partial);
+    if (worthy) removeQuietly(caches.partial);
   };
   return { cli, keepCode };
 }
@@ -125,14 +126,6 @@ export function asBuilt(hash: string, mtimeMs: number): string {
     return (h >>> 0).toString(16).padStart(8, '0');
   };
   return fnv(0x811c9dc5) + fnv(0x050c5d1f);
-}
-
-function removeIfThere(file: string): void {
-  try {
-    fs.rmSync(file, { force: true });
-  } catch {
-    // Left for the pruning of a later build.
-  }
 }
 
 /** Written whole or not at all; then the caches of all but the latest builds go. */

@@ -7,7 +7,7 @@ import type { StructuredSetup } from './structured-setup.js';
 export async function setUpStructured(config: CliConfig, io: CliIo): Promise<StructuredSetup | undefined> {
   if (!config.structured) return undefined;
   const { prepareStructured } = await import('./structured-setup.js');
-  const setup = prepareStructured(config.structured, io.env.OPENAI_API_KEY);
+  const setup = prepareStructured(config.structured, io.env);
   // The note names the schema's properties: shown as every message is (escape sequences as `�`).
   if (setup.note && !config.quiet) io.stderr.write(`llm-batch: ${sanitizeName(setup.note)}\n`);
   return setup;

@@ -15,6 +15,7 @@ import { isPlainObject } from '../util/is-plain-object.js';
 import type { CliConfig } from './config.js';
 import { notValidJson } from '../util/json-error-place.js';
 import { flagFileText } from './flag-file.js';
+import { keyInFileError } from './key-in-arguments.js';
 
 /** A schema's columns are named apart from these (`output_<name>` on a clash). */
 const BUILT_IN = fieldReservedNames();
@@ -36,7 +37,7 @@ export interface StructuredSetup {
  * response_format stopped is resumed with it.
  * Every problem is a UsageError (exit 2) naming the file, the JSON pointer and the rule.
  */
-export function prepareStructured(spec: NonNullable<CliConfig['structured']>, apiKey?: string): StructuredSetup {
+export function prepareStructured(spec: NonNullable<CliConfig['structured']>, env: NodeJS.ProcessEnv = {}): StructuredSetup {
   if (spec.kind === 'json') {
     return {
       // With --schema-in-prompt no response_format: JSON mode is asked for in a system message.
@@ -49,7 +50,7 @@ export function prepareStructured(spec: NonNullable<CliConfig['structured']>, ap
       fingerprint: 'json',
     };
   }
-  const { schema, label } = readSchema(spec.source, apiKey?.trim());
+  const { schema, label } = readSchema(spec.source, env);
   const named = label === 'inline' ? '(inline)' : label;
   // Hashing, strict mode's checks and Ajv all recurse: a schema nested thousands deep overflowed the stack.
   if (nestedDeeper(schema, MAX_JSON_DEPTH)) throw new UsageError(`--json-schema ${named}: nested deeper than ${MAX_JSON_DEPTH} levels`);
@@ -92,18 +93,18 @@ function parseJson(text: string): ReturnType<StructuredOutput['check']> {
 }
 
 /**
- * `key`: the API key, refused in a schema file as in a `-t @FILE` (an inline schema holding it is
- * refused with the arguments: key-in-arguments.ts): the schema is repeated in OUT.meta.json, the
- * CSV header, messages and the dry run's requests.
+ * The API key in a schema file is refused as in a `-t @FILE` (an inline schema holding it is refused
+ * with the arguments: key-in-arguments.ts): the schema is repeated in OUT.meta.json, the CSV header,
+ * messages and the dry run's requests.
  */
-function readSchema(source: string, key?: string): { schema: JsonSchema; label: string } {
+function readSchema(source: string, env: NodeJS.ProcessEnv): { schema: JsonSchema; label: string } {
   const inline = source.trimStart().startsWith('{');
   const label = inline ? 'inline' : source;
   const text = inline ? source : flagFileText(`--json-schema ${source}`, source);
-  if (!inline && key && key.length >= 16 && text.includes(key))
-    throw new UsageError(
-      `--json-schema ${source} holds the API key (OPENAI_API_KEY's value): llm-batch would repeat the schema in the run's settings file, its CSV columns and messages; take the key out of the file`,
-    );
+  const refused = inline
+    ? undefined
+    : keyInFileError(text, env, `--json-schema ${source}`, "the schema in the run's settings file, its CSV columns and messages");
+  if (refused) throw refused;
   let schema: unknown;
   try {
     schema = JSON.parse(text.replace(/^\uFEFF/, ''));

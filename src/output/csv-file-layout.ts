@@ -175,8 +175,11 @@ function columnsDiffer(path: string, layout: CsvLayout): string | undefined {
   );
 }
 
+/** How the refusal of a CSV that is not ours ends; a --batch-api run with batches out says otherwise (batch-api-command.ts). */
+export const USE_NEW_FILE = 'Use a new output file.';
+
 function notOurs(path: string, layout: CsvLayout): string {
-  return `Output file ${path} does not start with the llm-batch CSV header (${csvHeaderLine(layout).trimEnd()}); appending would mix columns. Use a new output file.`;
+  return `Output file ${path} does not start with the llm-batch CSV header (${csvHeaderLine(layout).trimEnd()}); appending would mix columns. ${USE_NEW_FILE}`;
 }
 
 /**
