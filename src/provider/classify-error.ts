@@ -3,6 +3,7 @@ import { ProxyRefusedError } from './http-fetch.js';
 import { AttemptError } from './completion.js';
 import { redirectLoop } from './too-many-redirects.js';
 import { errorMessage } from '../util/error-message.js';
+import { providerErrorMessage } from './error-body.js';
 import { CONTEXT_LENGTH_EXCEEDED } from '../errors.js';
 import { REGION_REFUSAL, refusesRegion } from './region-refusal.js';
 import { isUnfollowedRedirect, unfollowedRedirect } from './unfollowed-redirect.js';
@@ -36,8 +37,7 @@ function networkCode(err: unknown): string | undefined {
 
 /** The server's words in an error response: one line, its status not repeated, at most 500 characters. */
 export function serverMessage(err: APIError): string {
-  const body = err.error as { message?: unknown } | undefined;
-  let msg = (typeof body?.message === 'string' ? body.message : err.message).replace(/\s+/g, ' ').trim();
+  let msg = (providerErrorMessage(err.error) ?? err.message).replace(/\s+/g, ' ').trim();
   // The row says `HTTP 502: …` already: the status once (nginx titles its page "502 Bad Gateway").
   if (err.status !== undefined && msg.startsWith(`${err.status} `)) msg = msg.slice(String(err.status).length + 1);
   if (msg === 'status code (no body)') msg = 'no body';

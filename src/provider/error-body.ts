@@ -90,8 +90,37 @@ export function bodyErrorWords(body: unknown): string | undefined {
   if (!isObject(body)) return undefined;
   const error = body['error'];
   if (error === undefined || error === null) return undefined;
-  const words = isObject(error) ? str(error['message']) : jsonWords(body)?.message;
+  const words = isObject(error) ? providerErrorMessage(error) : jsonWords(body)?.message;
   return words ?? cap(oneLine(JSON.stringify(error)));
+}
+
+/**
+ * An OpenAI-shaped error's message, on one line. OpenRouter says "Provider returned error" for any
+ * upstream failure, with the upstream's own body in `metadata.raw` (a JSON string, text or an
+ * object) and its name in `metadata.provider_name`: that cause is added, "Provider returned error
+ * (Groq): context length exceeded". Undefined when the error has no message.
+ */
+export function providerErrorMessage(error: unknown): string | undefined {
+  if (!isObject(error)) return undefined;
+  const message = str(error['message']);
+  const metadata = error['metadata'];
+  if (!isObject(metadata) || message === undefined) return message;
+  const raw = metadata['raw'];
+  const text = typeof raw === 'string' ? raw : isObject(raw) ? JSON.stringify(raw) : '';
+  // An OpenAI-shaped body, which errorWords leaves to the SDK: its message.
+  const cause = errorWords(text, null)?.message ?? openAIMessage(text);
+  if (cause === undefined || message.includes(cause)) return message;
+  const provider = str(metadata['provider_name']);
+  return cap(`${message}${provider ? ` (${provider})` : ''}: ${cause}`);
+}
+
+function openAIMessage(text: string): string | undefined {
+  try {
+    const json: unknown = JSON.parse(text);
+    return isObject(json) && isObject(json['error']) ? str(json['error']['message']) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { HeaderSource } from '../types.js';
 import { errorInBody, heldEvents, judgedWhole, notAStream, notAnApiBody, notStreamed, streamedAnyway } from './body-checks.js';
-import { bodyErrorWords } from './error-body.js';
+import { bodyErrorWords, providerErrorMessage } from './error-body.js';
 import { AttemptError, type AbortState, type CompletionResult } from './completion.js';
 import { toUsage } from './to-usage.js';
 import { CHOICE_ERROR, errorInAnswer, hasStatusCode } from './classify-error.js';
@@ -168,7 +168,7 @@ export function choiceFailure(chunk: { choices?: Array<{ error?: unknown; finish
   }
   if (choice.error === undefined && choice.finish_reason !== 'error') return undefined;
   const error = choice.error as { message?: unknown; code?: unknown; type?: unknown } | null | undefined;
-  const said = typeof error?.message === 'string' ? error.message.replace(/\s+/g, ' ').trim() : error ? JSON.stringify(error) : 'no reason given';
+  const said = providerErrorMessage(error) ?? (error ? JSON.stringify(error) : 'no reason given');
   if (error && hasStatusCode(error.code)) return errorInAnswer('choice', clipText(said, 500), error.code, error.type);
   const code = typeof error?.code === 'string' || typeof error?.code === 'number' ? String(error.code) : undefined;
   return new AttemptError('http', `${CHOICE_ERROR}: ${clipText(said, 500)}`, { code });

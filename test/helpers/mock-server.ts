@@ -39,6 +39,8 @@ export type FaultKind =
   | '403'
   /** A 403 for the input alone: OpenRouter's moderation flagged it (its `metadata` says so). */
   | 'flagged'
+  /** OpenRouter's 400 for a provider's failure: "Provider returned error", the cause in `metadata.raw` only. */
+  | 'upstream400'
   /** A 403 for the model alone: OpenAI's `model_not_found` for a project without access to it. */
   | 'no-access'
   /** A plain 403, as a server that refuses a key with 403 rather than 401 answers every request. */
@@ -343,6 +345,7 @@ const FAULT_KIND_KEYS = {
   '403': true,
   flagged: true,
   'no-access': true,
+  upstream400: true,
   forbidden: true,
   '404': true,
   '407': true,
@@ -1007,6 +1010,11 @@ export async function startMockServer(initial: MockServerOptions = {}): Promise<
             }),
             ctx.headers,
           );
+        case 'upstream400': {
+          const raw = JSON.stringify({ error: { message: 'This model\'s maximum context length is 8192 tokens. However, your messages resulted in 9000 tokens.' } });
+          const error = { code: 400, message: 'Provider returned error', metadata: { raw, provider_name: 'Mock' } };
+          return sendJson(res, rec, 400, JSON.stringify({ error }), ctx.headers);
+        }
         case 'no-access':
           return sendJson(
             res,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bodyErrorWords, errorWords } from '../../src/provider/error-body.js';
+import { bodyErrorWords, errorWords, providerErrorMessage } from '../../src/provider/error-body.js';
 
 const NGINX_502 = `<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx/1.25.3</center>\r\n</body>\r\n</html>\r\n`;
 
@@ -98,5 +98,31 @@ describe('bodyErrorWords: the error a 200 holds in place of an answer', () => {
 
   it.each([null, [], 'text', { choices: [] }, { error: null }])('no error in %j', (body) => {
     expect(bodyErrorWords(body)).toBeUndefined();
+  });
+});
+
+describe("providerErrorMessage: OpenRouter's upstream cause", () => {
+  const raw = '{"error":{"message":"context length 8192 exceeded"}}';
+  it.each([
+    ['raw as a JSON string', { message: 'Provider returned error', code: 400, metadata: { raw, provider_name: 'Groq' } }, 'Provider returned error (Groq): context length 8192 exceeded'],
+    ['raw as an object, no provider', { message: 'Provider returned error', metadata: { raw: { error: { message: 'overloaded' } } } }, 'Provider returned error: overloaded'],
+    ['raw as text', { message: 'Provider returned error', metadata: { raw: 'upstream\n timed out', provider_name: 'X' } }, 'Provider returned error (X): upstream timed out'],
+    ['raw in vLLM\'s shape', { message: 'Provider returned error', metadata: { raw: '{"object":"error","message":"bad"}' } }, 'Provider returned error: bad'],
+    ['no raw (moderation)', { message: 'flagged', metadata: { reasons: ['x'], flagged_input: 'y' } }, 'flagged'],
+    ['a cause the message already says', { message: 'Provider returned error: overloaded', metadata: { raw: 'overloaded' } }, 'Provider returned error: overloaded'],
+    ['no metadata', { message: 'Invalid\n model' }, 'Invalid model'],
+  ])('%s', (_name, error, said) => {
+    expect(providerErrorMessage(error)).toBe(said);
+  });
+
+  it('in a 200 holding an error', () => {
+    expect(bodyErrorWords({ error: { message: 'Provider returned error', code: 502, metadata: { raw, provider_name: 'Groq' } } })).toBe(
+      'Provider returned error (Groq): context length 8192 exceeded',
+    );
+  });
+
+  it('no message: undefined', () => {
+    expect(providerErrorMessage({ code: 500 })).toBeUndefined();
+    expect(providerErrorMessage('text')).toBeUndefined();
   });
 });
