@@ -24,7 +24,7 @@ import { checkWorkingDir } from './working-dir.js';
 import { stdoutIsInput } from './stdout-is-input.js';
 import { STDOUT_NAMES } from './std-stream-names.js';
 import { maskedBaseUrl } from './masked-base-url.js';
-import { isHttpUrl, splitModelNames, withoutTrailingSlashes } from './parse-flags.js';
+import { isHttpUrl, splitModelNames, baseUrlForm } from './parse-flags.js';
 import { isAzureHost } from '../provider/openai-url.js';
 import { checkApiKey, checkHeaderVariables } from './check-api-key.js';
 
@@ -48,7 +48,7 @@ export interface CliConfig {
   repeat: number;
   temperature: number | undefined;
   maxTokens: number | undefined;
-  /** `baseURL` without trailing slashes, from --base-url and OPENAI_BASE_URL alike (withoutTrailingSlashes). */
+  /** `baseURL` without trailing slashes, from --base-url and OPENAI_BASE_URL alike (baseUrlForm). */
   provider:
     | { kind: 'mock' }
     | {
@@ -440,7 +440,7 @@ function refuseEndpointPath(baseURL: string, from: string): void {
 export function envBaseUrl(env: NodeJS.ProcessEnv, apiKey: string | undefined): string | undefined {
   const value = env.OPENAI_BASE_URL?.trim();
   if (!value) return undefined;
-  if (isHttpUrl(value)) return withoutTrailingSlashes(value);
+  if (isHttpUrl(value)) return baseUrlForm(value);
   const shown = maskedBaseUrl(value, apiKey);
   const hint = value.toLowerCase() === 'mock' ? ' (for the offline mock provider, pass --mock)' : '';
   throw new UsageError(`OPENAI_BASE_URL ${JSON.stringify(shown)}: expected an http:// or https:// URL, e.g. http://localhost:11434/v1${hint}`);

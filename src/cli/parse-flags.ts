@@ -82,13 +82,24 @@ export function isHttpUrl(value: string): boolean {
   }
 }
 
-/** A base URL as a run uses and records it: `…/v1/` and `…/v1` are one server. */
-export function withoutTrailingSlashes(url: string): string {
-  return url.replace(/\/+$/, '');
+/**
+ * A base URL as a run uses and records it: `…/v1/` and `…/v1` are one server. Its ends trimmed: URL
+ * parsing ignores a trailing space, which then went out in every request as `/v1%20/chat/completions`.
+ */
+export function baseUrlForm(url: string): string {
+  return url.trim().replace(/\/+$/, '');
+}
+
+/** A recorded base URL as a resume compares it: `HTTP://Host/v1` is `http://host/v1` (the part after an `@` only: a key may sit before it). */
+export function sameServerForm(url: string): string {
+  return baseUrlForm(url).replace(
+    /^([a-z][a-z\d+.-]*:\/\/)(?:([^/?#]*@))?([^/?#@]*)/i,
+    (_, scheme: string, userinfo: string | undefined, host: string) => scheme.toLowerCase() + (userinfo ?? '') + host.toLowerCase(),
+  );
 }
 
 export function httpUrl(value: string): string {
-  if (isHttpUrl(value)) return withoutTrailingSlashes(value);
+  if (isHttpUrl(value)) return baseUrlForm(value);
   throw new InvalidArgumentError('Expected an http:// or https:// URL, e.g. http://localhost:11434/v1.');
 }
 

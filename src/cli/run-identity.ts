@@ -3,7 +3,7 @@ import { diffRunMeta, type CsvLayout } from '../output/index.js';
 import { createRedactor } from '../redact.js';
 import { writesCsv, type CliConfig } from './config.js';
 import { fingerprintFile, inputChange, type InputFingerprint } from './input-fingerprint.js';
-import { withoutTrailingSlashes } from './parse-flags.js';
+import { sameServerForm } from './parse-flags.js';
 import { storedOutputColumns, withoutStoredColumns } from './stored-csv-columns.js';
 import { modelsChange, recordedModels, sortedModels } from './run-models.js';
 import { inputCheck } from './input-decoding.js';
@@ -88,12 +88,14 @@ export async function resumeDifferences(
     before['baseURL'] = createRedactor([config.provider.apiKey])(before['baseURL']);
   // Recorded from an OPENAI_BASE_URL with its trailing slash before that was trimmed as --base-url's
   // is: the same server all the same.
-  if (typeof before['baseURL'] === 'string') before['baseURL'] = withoutTrailingSlashes(before['baseURL']);
+  // A scheme or host in capitals is the same server too.
+  if (typeof before['baseURL'] === 'string') before['baseURL'] = sameServerForm(before['baseURL']);
   // A resume may ask more samples (--repeat 3 of a plain run) or fewer (--repeat 1 retrying sample 0): no other run.
   delete before['repeat'];
   // --prompt-field beside --template was ignored (it is refused now): such a run resumes without it.
   if (typeof before['template'] === 'string') before['promptField'] = null;
   const { inputFingerprint: newHash, inputBytes: _newBytes, models, repeat: _repeat, ...now } = withoutAnswerLimit(withoutStoredColumns(current));
+  if (typeof now['baseURL'] === 'string') now['baseURL'] = sameServerForm(now['baseURL']);
   // Metadata from before the model list: its first model must match, as it always had to.
   const recorded = recordedModels(previous);
   const modelChange = recorded && modelsChange(recorded, models as string[]);

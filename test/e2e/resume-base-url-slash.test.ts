@@ -57,6 +57,20 @@ describe('--resume and the base URL’s trailing slash', () => {
     expect(ctx.server.requests).toHaveLength(0);
   });
 
+  it('a --base-url with a space at its end (pasted) is trimmed as OPENAI_BASE_URL is; capitals in the scheme or host are the same server', async () => {
+    const input = writePrompts(ctx.dir, 'in.txt', ['a']);
+    const out = path.join(ctx.dir, 'out.jsonl');
+    const first = await runCli([input, '-o', out, '--no-cache', '--base-url', `${ctx.server.url} `]);
+    expect(first.code, first.stderr).toBe(0);
+    expect(ctx.server.requests.map((r) => [r.prompt, r.status])).toEqual([['a', 200]]);
+    expect(JSON.parse(fs.readFileSync(`${out}.meta.json`, 'utf8')).baseURL).toBe(ctx.server.url);
+    fs.appendFileSync(input, 'b\n');
+    const shouted = ctx.server.url.replace('http://', 'HTTP://');
+    const resumed = await runCli([input, '-o', out, '--no-cache', '--resume', '--base-url', shouted]);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(ctx.server.requests.map((r) => r.prompt)).toEqual(['a', 'b']);
+  });
+
   it('another path is still another server: refused, nothing asked, the output left as it was', async () => {
     const input = writePrompts(ctx.dir, 'in.txt', ['a']);
     const out = path.join(ctx.dir, 'out.jsonl');
