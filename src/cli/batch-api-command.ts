@@ -696,7 +696,7 @@ function batchSummarySoFar(
   const manifest = config.output.kind === 'file' ? readManifest(config.output.path) : undefined;
   const lost = lostByThisRun(config);
   // The Batch API bills half the live price: the summary and --summary-json say what the batches cost.
-  const summary = buildSummary(run.stats, performance.now(), undefined, null, config.model, run.tally.byModel, run.prices, true);
+  const summary = buildSummary(run.stats, performance.now(), undefined, null, config.model, run.tally.byModel, run.prices, true, config.models);
   if (run.modelTally) summary.byModel = run.modelTally.figures();
   summary.input = inputFileOf(config);
   // The old results kept, the same command goes on: this run's batch state is gone with them (see
@@ -773,6 +773,7 @@ function finishBatchRun(
     // Given prices are list prices, as the table's: the Batch discount halves both, before rounding.
     run.prices,
     true,
+    config.models,
   );
   summary.input = inputFileOf(config);
   // Submitted batches' requests are sent (and billed as they end): the line must not say "nothing sent".

@@ -233,7 +233,7 @@ export function summarySoFar(
   run: Pick<FinishedRun, 'oldFileKept' | 'budget' | 'prices' | 'modelTally' | 'usage'>,
   stats: BatchStats,
 ): RunSummary {
-  const summary = buildSummary(stats, performance.now(), undefined, resumeHint(config, run.oldFileKept), config.model, run.usage, run.prices);
+  const summary = buildSummary(stats, performance.now(), undefined, resumeHint(config, run.oldFileKept), config.model, run.usage, run.prices, false, config.models);
   summary.notRun = readNotRun(stats);
   // Last on the summary line, as after every other stop: runs side by side tell their lines apart.
   summary.input = inputFileOf(config);
@@ -280,7 +280,7 @@ export async function finishRun(
         ...streamRemedy(outcome),
       })
     : null;
-  const summary = buildSummary(stats, performance.now(), outcome.stopped, next, config.model, run.usage, run.prices);
+  const summary = buildSummary(stats, performance.now(), outcome.stopped, next, config.model, run.usage, run.prices, false, config.models);
   if (outcome.stopped) {
     // The reader stopped wherever the stop found it: the file's answers past there are done all the same.
     if (run.done) {

@@ -165,14 +165,19 @@ export function costOf(
   priceOf?: PriceLookup,
   /** Billed at the Batch API's discount, before any rounding: halving a rounded total rounded twice. */
   batch = false,
+  /** The run's models (`-m A,B`): with no usage from any answer, each is listed at its (zero) tokens, not the first alone. */
+  models: readonly string[] = model ? [model] : [],
 ): CostEstimate | null {
   const lookup = priceOf ?? tablePrices;
+  const zero = { prompt_tokens: 0, completion_tokens: 0 };
   const entries: ModelUsage[] =
     usageByModel && usageByModel.size > 0
       ? [...usageByModel.values()]
-      : model
-        ? [{ model, requestedModel: model, usage: { prompt_tokens: stats.promptTokens, completion_tokens: stats.completionTokens } }]
-        : [];
+      : models.map((name, i) => ({
+          model: name,
+          requestedModel: name,
+          usage: i === 0 ? { prompt_tokens: stats.promptTokens, completion_tokens: stats.completionTokens } : zero,
+        }));
   let total = 0;
   let unpricedTokens = 0;
   let anyPriced = false;
@@ -225,6 +230,8 @@ export function buildSummary(
   priceOf?: PriceLookup,
   /** --batch-api: costs at the Batch discount (see costOf). */
   batch = false,
+  /** The run's models, when several (see costOf). */
+  models?: readonly string[],
 ): RunSummary {
   const wallSeconds = Math.max(0, (now - stats.startedAt) / 1000);
   const tokens = stats.promptTokens + stats.completionTokens;
@@ -247,7 +254,7 @@ export function buildSummary(
     truncatedAtContext: stats.truncatedAtContext,
     contentFiltered: stats.filtered,
     model: model ?? null,
-    estimatedCost: withUnknownCost(costOf(stats, model, usageByModel, priceOf, batch), stats),
+    estimatedCost: withUnknownCost(costOf(stats, model, usageByModel, priceOf, batch, models), stats),
     wallSeconds: round(wallSeconds, 3),
     requestsPerSecond: wallSeconds > 0 ? round(stats.requests / wallSeconds, 2) : 0,
     tokensPerSecond: wallSeconds > 0 ? round(tokens / wallSeconds, 1) : 0,

@@ -108,6 +108,16 @@ describe('buildSummary', () => {
     expect(buildSummary(base, 10_000, undefined, null).estimatedCost).toBeNull();
   });
 
+  it('no answer with usage (an old Ollama streaming without it): every model of a -m A,B run listed at zero, not the first alone', () => {
+    const price = createPriceLookup({ price: { input: 1, output: 2 } });
+    const cost = costOf(stats({}), 'aa', new UsageTally().byModel, price, false, ['aa', 'bb'])!;
+    expect(cost.byModel.map((m) => [m.model, m.promptTokens, m.usd])).toEqual([
+      ['aa', 0, 0],
+      ['bb', 0, 0],
+    ]);
+    expect(costOf(stats({}), 'aa', new UsageTally().byModel, price)!.byModel.map((m) => m.model)).toEqual(['aa']);
+  });
+
   it('prices each model the rows reported, dated snapshots by family, and counts unpriced tokens apart', () => {
     const tally = new UsageTally();
     tally.add(row('gpt-4o-mini-2024-07-18', 1000, 100));
