@@ -14,6 +14,7 @@ import {
 } from '../output/index.js';
 import { lockReplacedOutput } from './lock-replaced-output.js';
 import type { CliConfig } from './config.js';
+import { withSafeMessages } from './safe-messages.js';
 import type { CliIo } from './io.js';
 import { checkWritableFile } from './check-writable.js';
 import { unreadableReason } from './path-problem.js';
@@ -30,7 +31,7 @@ import { filesSize } from '../util/file-size.js';
 
 /** `--compact`: rewrites a results file keeping the last row per answer (id, model, sample), to -o or stdout. */
 export function runCompact(config: CliConfig, io: CliIo): Promise<number> {
-  return sayingSourceLines('--compact', () => compact(config, io));
+  return sayingSourceLines('--compact', () => compact(config, withSafeMessages(io)));
 }
 
 async function compact(config: CliConfig, io: CliIo): Promise<number> {

@@ -12,6 +12,7 @@ import { tuneWasm } from './tune-wasm.js';
 import { onIo, parseArgv } from './commander-io.js';
 import { refuseHelpOption, refuseUnknownCommand, SUBCOMMAND_NAMES } from './listed-commands.js';
 import type { CliIo } from './io.js';
+import { withSafeMessages } from './safe-messages.js';
 import { envKeyRedactor, internalErrorLine, isBug } from './internal-error.js';
 import { tooFewFilesLine } from './too-few-files.js';
 import { runErrorExit } from './run-error-exit.js';
@@ -46,7 +47,7 @@ const version = (createRequire(import.meta.url)('../../package.json') as { versi
 async function runSubcommand(argv: readonly string[], io: CliIo): Promise<number> {
   try {
     const subcommands = await import('./subcommands.js');
-    return await subcommands.runSubcommand(argv, io);
+    return await subcommands.runSubcommand(argv, withSafeMessages(io));
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
     // `merge … -o - | head`: the reader leaving is no error to report, as for a run.
@@ -114,7 +115,7 @@ async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
   if (argv[0] === 'report') {
     // A command of its own: `llm-batch report OUT`. (A prompts file named "report" is `./report`.)
     const { reportCommand } = await import('./commands.js');
-    return reportCommand(argv.slice(1), io);
+    return reportCommand(argv.slice(1), withSafeMessages(io));
   }
   if (argv[0] === 'cache') return runCache(argv.slice(1), io);
   if (mistypedCommand(argv[0])) return refuseUnknownCommand(argv[0]!, io);
@@ -178,7 +179,7 @@ async function resolveOrSayRefused(inputArg: string | undefined, flags: RawFlags
 async function runCache(argv: readonly string[], io: CliIo): Promise<number> {
   try {
     const { runCacheCommand } = await import('./commands.js');
-    return await runCacheCommand(argv, io);
+    return await runCacheCommand(argv, withSafeMessages(io));
   } catch (err) {
     if (err instanceof RunError) return runErrorExit(err, io);
     return unexpectedError(err, io);

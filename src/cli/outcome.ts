@@ -233,7 +233,17 @@ export function summarySoFar(
   run: Pick<FinishedRun, 'oldFileKept' | 'budget' | 'prices' | 'modelTally' | 'usage'>,
   stats: BatchStats,
 ): RunSummary {
-  const summary = buildSummary(stats, performance.now(), undefined, resumeHint(config, run.oldFileKept), config.model, run.usage, run.prices, false, config.models);
+  const summary = buildSummary(
+    stats,
+    performance.now(),
+    undefined,
+    resumeHint(config, run.oldFileKept),
+    config.model,
+    run.usage,
+    run.prices,
+    false,
+    config.models,
+  );
   summary.notRun = readNotRun(stats);
   // Last on the summary line, as after every other stop: runs side by side tell their lines apart.
   summary.input = inputFileOf(config);

@@ -8,15 +8,27 @@ export function escapeHtml(s: string): string {
 }
 
 /**
+ * What would act on a terminal were the page written to one (`report -o -`): C1 controls (U+009B is a
+ * CSI on its own), DEL and the bidi controls, which JSON.stringify leaves as they are.
+ */
+const TERMINAL_ACTIVE = /[\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
+
+/**
  * JSON that is safe inside a <script> element: no `<` at all (so no `</script>` or `<!--` can end or
  * bend it, whatever a prompt or answer holds), and the two line separators JavaScript once refused.
+ * Nor, as a `\uXXXX` escape (the same string once parsed), anything that acts on a terminal.
  */
 export function scriptJson(value: unknown): string {
   return JSON.stringify(value)
     .replace(/</g, '\\u003c')
     .replace(/\u2028/g, '\\u2028')
-    .replace(/\u2029/g, '\\u2029');
+    .replace(/\u2029/g, '\\u2029')
+    .replace(TERMINAL_ACTIVE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
+
+/** The title as the page's HTML shows it: a control in a file name (an escape sequence) as `�`. */
+const CONTROLS = new RegExp(`[\\u0000-\\u001f${TERMINAL_ACTIVE.source.slice(1, -1)}]`, 'g');
+const titleText = (title: string) => escapeHtml(bidiShown(title).replace(CONTROLS, '\ufffd'));
 
 /** Inline code must not close its own element. */
 function inlineSafe(code: string, tag: 'script' | 'style'): string {
@@ -37,11 +49,11 @@ export function renderHtml(data: ReportData, assets: PageAssets): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="color-scheme" content="light dark">
 <meta name="generator" content="llm-batch report">
-<title>${escapeHtml(bidiShown(data.title))} · llm-batch report</title>
+<title>${titleText(data.title)} · llm-batch report</title>
 <style>${inlineSafe(assets.css, 'style')}</style>
 </head>
 <body>
-<main id="app"><p>Loading the report of ${escapeHtml(bidiShown(data.title))}…</p><noscript>This report needs JavaScript (it runs only code inside this file and sends nothing).</noscript></main>
+<main id="app"><p>Loading the report of ${titleText(data.title)}…</p><noscript>This report needs JavaScript (it runs only code inside this file and sends nothing).</noscript></main>
 <script id="report-data" type="application/json">${scriptJson(data)}</script>
 <script>${inlineSafe(assets.js, 'script')}</script>
 </body>

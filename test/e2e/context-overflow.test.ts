@@ -64,7 +64,8 @@ describe.concurrent('a prompt longer than the model takes (Ollama)', () => {
     const file = writePrompts(dir, `upstream-${tag.replace(/\W+/g, '')}.txt`, ['too long [[fault:upstream400]]']);
     const r = await run([file, '--no-cache', ...extra]);
     expect(r.code, r.stderr).toBe(1);
-    const said = "HTTP 400: Provider returned error (Mock): This model's maximum context length is 8192 tokens. However, your messages resulted in 9000 tokens.";
+    const said =
+      "HTTP 400: Provider returned error (Mock): This model's maximum context length is 8192 tokens. However, your messages resulted in 9000 tokens.";
     expect(rowsOf(r)[0]!.error).toEqual({ type: 'http', status: 400, code: 'context_length_exceeded', message: said });
   });
 });

@@ -75,3 +75,34 @@ describe('control characters in what --dry-run shows (EXC s22 F5)', () => {
     expect(r.stdout).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/);
   });
 });
+
+describe("the commands' lines naming files: report, merge, compact, cache", () => {
+  it('an escape sequence in a file name is shown as \uFFFD in every line, the report page holds none raw either', async () => {
+    const dir = server.dir;
+    const base = await runCli(['p.txt', '--mock', '-o', 'base.jsonl'], { cwd: dir });
+    expect(base.code, base.stderr).toBe(0);
+    const hostile = 'esc\u001b]0;PWNED\u0007\u001b[2J.jsonl';
+    fs.copyFileSync(path.join(dir, 'base.jsonl'), path.join(dir, hostile));
+    fs.mkdirSync(path.join(dir, 'no\u001b[2Jcache'));
+    const raw = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
+    const runs = [
+      await runCli(['report', hostile], { cwd: dir }),
+      await runCli(['report', 'base.jsonl', '-o', 'x\u001b[31mred.html'], { cwd: dir }),
+      await runCli(['merge', hostile, '-o', 'm\u001b[31m.jsonl'], { cwd: dir }),
+      await runCli([hostile, '--compact', '-o', 'c\u001b[31m.jsonl'], { cwd: dir }),
+      await runCli(['cache', 'clear'], { cwd: dir, env: { LLM_BATCH_CACHE_DIR: path.join(dir, 'no\u001b[2Jcache') } }),
+    ];
+    for (const [i, r] of runs.entries()) {
+      expect(r.code, r.stderr).toBe(0);
+      // --compact's closing line names no file.
+      if (i !== 3) expect(r.stderr).toMatch(/\uFFFD/);
+      expect(r.stderr, JSON.stringify(r.stderr)).not.toMatch(raw);
+    }
+    expect(runs[0]!.stderr).toContain('written to esc\uFFFD]0;PWNED\uFFFD\uFFFD[2J.html');
+    // The page written to a terminal (`report -o -`): its title and data say the name, escaped.
+    const page = await runCli(['report', hostile, '-o', '-'], { cwd: dir });
+    expect(page.code, page.stderr).toBe(0);
+    expect(page.stdout).toContain('<title>esc\uFFFD]0;PWNED');
+    expect(page.stdout).not.toMatch(raw);
+  });
+});

@@ -1011,7 +1011,9 @@ export async function startMockServer(initial: MockServerOptions = {}): Promise<
             ctx.headers,
           );
         case 'upstream400': {
-          const raw = JSON.stringify({ error: { message: 'This model\'s maximum context length is 8192 tokens. However, your messages resulted in 9000 tokens.' } });
+          const raw = JSON.stringify({
+            error: { message: "This model's maximum context length is 8192 tokens. However, your messages resulted in 9000 tokens." },
+          });
           const error = { code: 400, message: 'Provider returned error', metadata: { raw, provider_name: 'Mock' } };
           return sendJson(res, rec, 400, JSON.stringify({ error }), ctx.headers);
         }

@@ -104,12 +104,28 @@ describe('bodyErrorWords: the error a 200 holds in place of an answer', () => {
 describe("providerErrorMessage: OpenRouter's upstream cause", () => {
   const raw = '{"error":{"message":"context length 8192 exceeded"}}';
   it.each([
-    ['raw as a JSON string', { message: 'Provider returned error', code: 400, metadata: { raw, provider_name: 'Groq' } }, 'Provider returned error (Groq): context length 8192 exceeded'],
-    ['raw as an object, no provider', { message: 'Provider returned error', metadata: { raw: { error: { message: 'overloaded' } } } }, 'Provider returned error: overloaded'],
-    ['raw as text', { message: 'Provider returned error', metadata: { raw: 'upstream\n timed out', provider_name: 'X' } }, 'Provider returned error (X): upstream timed out'],
-    ['raw in vLLM\'s shape', { message: 'Provider returned error', metadata: { raw: '{"object":"error","message":"bad"}' } }, 'Provider returned error: bad'],
+    [
+      'raw as a JSON string',
+      { message: 'Provider returned error', code: 400, metadata: { raw, provider_name: 'Groq' } },
+      'Provider returned error (Groq): context length 8192 exceeded',
+    ],
+    [
+      'raw as an object, no provider',
+      { message: 'Provider returned error', metadata: { raw: { error: { message: 'overloaded' } } } },
+      'Provider returned error: overloaded',
+    ],
+    [
+      'raw as text',
+      { message: 'Provider returned error', metadata: { raw: 'upstream\n timed out', provider_name: 'X' } },
+      'Provider returned error (X): upstream timed out',
+    ],
+    ["raw in vLLM's shape", { message: 'Provider returned error', metadata: { raw: '{"object":"error","message":"bad"}' } }, 'Provider returned error: bad'],
     ['no raw (moderation)', { message: 'flagged', metadata: { reasons: ['x'], flagged_input: 'y' } }, 'flagged'],
-    ['a cause the message already says', { message: 'Provider returned error: overloaded', metadata: { raw: 'overloaded' } }, 'Provider returned error: overloaded'],
+    [
+      'a cause the message already says',
+      { message: 'Provider returned error: overloaded', metadata: { raw: 'overloaded' } },
+      'Provider returned error: overloaded',
+    ],
     ['no metadata', { message: 'Invalid\n model' }, 'Invalid model'],
   ])('%s', (_name, error, said) => {
     expect(providerErrorMessage(error)).toBe(said);

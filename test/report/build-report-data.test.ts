@@ -277,6 +277,13 @@ describe('escaping', () => {
     expect(escapeHtml('<b a="x">&\'')).toBe('&#60;b a=&#34;x&#34;&#62;&#38;&#39;');
   });
 
+  it('escapes what acts on a terminal (the page written to one by `report -o -`): C1 controls, DEL, bidi controls', () => {
+    const evil = 'csi \u009b31m del \u007f bidi \u202eevil\u202c \u2066x\u2069';
+    const json = scriptJson({ evil });
+    expect(json).not.toMatch(/[\u007f-\u009f\u202a-\u202e\u2066-\u2069]/);
+    expect(JSON.parse(json)).toEqual({ evil });
+  });
+
   it('puts untrusted text in the page only inside the JSON data', async () => {
     const rows = [row(0, { prompt: '</script><img src=x onerror=alert(1)>', response: '</SCRIPT >' })];
     const d = await buildReportData({ rows, title: '<title>.jsonl', source: { path: '<p>', format: 'jsonl', bytes: 1 } });
