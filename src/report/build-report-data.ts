@@ -45,15 +45,26 @@ export function latestRows(rows: readonly ReportRow[]): { rows: ReportRow[]; sup
     last.set(keyOf(r, i), i);
   });
   if (last.size === rows.length) return { rows: [...rows], superseded: 0 };
-  // A superseded row's tokens were paid for: they go to the row that replaces it, as --compact's do.
-  const carried = new Map<string, Tokens>();
+  // A superseded row's tokens were paid for: they go to the row that replaces it, as --compact's do;
+  // by when it was asked and what it spent, so one row copied twice (and a copy of the kept row) is one spend.
+  const carried = new Map<string, Map<string, Tokens>>();
   const kept: ReportRow[] = [];
+  const askedAt = (r: ReportRow, i: number) =>
+    r.startedMs !== null && r.finishedMs !== null ? `${r.startedMs}/${r.finishedMs}/${r.promptTokens}/${r.completionTokens}` : `#${i}`;
   rows.forEach((r, i) => {
     const key = keyOf(r, i);
-    const earlier = carried.get(key);
     if (last.get(key) !== i) {
-      if (!r.cached && (r.promptTokens !== null || r.completionTokens !== null)) carried.set(key, addTokens(earlier, r));
-    } else kept.push(earlier && !r.cached ? { ...r, ...addTokens(earlier, r) } : r);
+      if (r.cached || (r.promptTokens === null && r.completionTokens === null)) return;
+      let paid = carried.get(key);
+      if (!paid) carried.set(key, (paid = new Map()));
+      paid.set(askedAt(r, i), r);
+      return;
+    }
+    const paid = carried.get(key);
+    paid?.delete(askedAt(r, i));
+    let earlier: Tokens | undefined;
+    for (const t of paid?.values() ?? []) earlier = addTokens(earlier, t);
+    kept.push(earlier && !r.cached ? { ...r, ...addTokens(earlier, r) } : r);
   });
   return { rows: kept, superseded: rows.length - last.size };
 }

@@ -7,6 +7,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { parse as parseCsv } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
 import { useServers } from '../helpers/mock-server-hooks.js';
 import { parseJsonl, runCli } from '../helpers/run-cli.js';
@@ -27,9 +28,7 @@ const summaryOf = (file: string) => JSON.parse(fs.readFileSync(file, 'utf8'));
 function promptTokensIn(file: string, format: 'jsonl' | 'csv'): number {
   const text = fs.readFileSync(file, 'utf8');
   if (format === 'jsonl') return parseJsonl<ResultRow>(text).reduce((sum, row) => sum + (row.usage?.prompt_tokens ?? 0), 0);
-  const [header, ...lines] = text.trim().split('\n');
-  const at = header!.split(',').indexOf('prompt_tokens');
-  return lines.reduce((sum, line) => sum + Number(line.split(',')[at] || 0), 0);
+  return (parseCsv(text, { columns: true }) as Record<string, string>[]).reduce((sum, row) => sum + Number(row['prompt_tokens'] || 0), 0);
 }
 
 describe.concurrent('a resume keeps the usage of the rows it replaces', () => {
@@ -86,5 +85,28 @@ describe.concurrent('a resume keeps the usage of the rows it replaces', () => {
     const html = path.join(dir, 'retry.html');
     expect((await runCli(['report', out, '-o', html, ...PRICE])).code).toBe(0);
     expect(reportDataOf(html).figures.cost.usd).toBeCloseTo(paidAll, 6);
+  });
+});
+
+describe('the same row twice in a file (a `cat out >> out`, a copy appended again)', () => {
+  it.each(['jsonl', 'csv'] as const)('%s: --compact keeps it once with its own usage, not the sum of its copies; report prices it once', async (format) => {
+    const input = writeFile(`twice-${format}.txt`, 'alpha\nbeta\n');
+    const out = path.join(dir, `twice.${format}`);
+    const first = await runCli([input, '--mock', '-o', out, '-q']);
+    expect(first.code, first.stderr).toBe(0);
+    const once = promptTokensIn(out, format);
+    expect(once).toBeGreaterThan(0);
+    const text = fs.readFileSync(out, 'utf8');
+    const rows = format === 'csv' ? text.slice(text.indexOf('\n') + 1) : text;
+    const doubled = path.join(dir, `twice-doubled.${format}`);
+    fs.writeFileSync(doubled, text + rows);
+    const compacted = path.join(dir, `twice-compacted.${format}`);
+    const r = await runCli([doubled, '--compact', '-o', compacted, '-q']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(promptTokensIn(compacted, format)).toBe(once);
+    const html = path.join(dir, `twice-${format}.html`);
+    const report = await runInWorker(['report', doubled, '-o', html]);
+    expect(report.code, report.stderr).toBe(0);
+    expect(reportDataOf(html).figures.promptTokens).toBe(once);
   });
 });
