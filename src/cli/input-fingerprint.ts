@@ -69,6 +69,7 @@ export async function inputChange(
   encoding?: InputEncoding,
 ): Promise<string | null> {
   if (previous.hash === current.hash) return null;
+  if (typeof previous.bytes === 'number' && (await onlyLineEndsChanged(file, previous as { hash: unknown; bytes: number }, current, encoding))) return null;
   if (typeof previous.bytes !== 'number') {
     return `the input ${file} changed since the output was started (older runs recorded only a hash, so appended prompts cannot be told from edits)`;
   }
@@ -85,6 +86,53 @@ export async function inputChange(
     `the input ${file} was edited since the output was started (not just added to: its last line, line ${joined}, had no newline, ` +
     `so the text appended joined that line; a line break where it ended keeps it as it was)`
   );
+}
+
+/**
+ * Whether the file is, byte for byte, the one the output was started from with its line ends
+ * converted, CRLF to LF (dos2unix, an editor's save) or LF to CRLF (git's autocrlf on Windows): its
+ * records and ids are the same, as the readers take both line ends alike. Told exactly, by hashing
+ * the file converted back; a file whose size does not fit such a conversion is not read twice.
+ * UTF-8 and Latin-1 only (a byte is a line end's unit there).
+ */
+async function onlyLineEndsChanged(
+  file: string,
+  previous: { hash: unknown; bytes: number },
+  current: InputFingerprint,
+  encoding?: InputEncoding,
+): Promise<boolean> {
+  if (encoding === 'utf-16le' || encoding === 'utf-16be' || current.bytes === previous.bytes) return false;
+  let lf = 0;
+  let crlf = 0;
+  let lastCR = false;
+  for await (const chunk of fs.createReadStream(file)) {
+    const buf = chunk as Buffer;
+    for (let at = buf.indexOf(0x0a); at !== -1; at = buf.indexOf(0x0a, at + 1)) {
+      lf++;
+      if (at > 0 ? buf[at - 1] === 0x0d : lastCR) crlf++;
+    }
+    lastCR = buf.length > 0 && buf[buf.length - 1] === 0x0d;
+  }
+  // Now all LF, once all CRLF: one byte more per line end then. Now all CRLF, once all LF: one fewer.
+  const toCrlf = crlf === 0 && previous.bytes === current.bytes + lf;
+  const toLf = crlf === lf && lf > 0 && previous.bytes === current.bytes - lf;
+  if (!toCrlf && !toLf) return false;
+  const hash = createHash('sha256');
+  let pendingCR = false;
+  for await (const chunk of fs.createReadStream(file)) {
+    let buf = chunk as Buffer;
+    if (toCrlf) {
+      hash.update(Buffer.from(buf.toString('latin1').replace(/\n/g, '\r\n'), 'latin1'));
+      continue;
+    }
+    // CRLF back to LF, a CR at a chunk's end held until the next chunk says whether an LF follows.
+    if (pendingCR) buf = Buffer.concat([Buffer.from([0x0d]), buf]);
+    pendingCR = buf.length > 0 && buf[buf.length - 1] === 0x0d;
+    if (pendingCR) buf = buf.subarray(0, -1);
+    hash.update(Buffer.from(buf.toString('latin1').replace(/\r\n/g, '\n'), 'latin1'));
+  }
+  if (pendingCR) hash.update(Buffer.from([0x0d]));
+  return `sha256:${hash.digest('hex')}` === previous.hash;
 }
 
 /**

@@ -177,3 +177,25 @@ describe('--limit N (item 19)', () => {
     expect(r.stderr).toMatch(/--limit.*Expected a whole number greater than 0/);
   });
 });
+
+describe('--resume after the input’s line ends were converted (dos2unix, git autocrlf)', () => {
+  it.each([
+    ['CSV, CRLF to LF', 'ends.csv', 'id,prompt\r\n1,c1\r\n2,c2\r\n', 'id,prompt\n1,c1\n2,c2\n'],
+    ['text, LF to CRLF', 'ends.txt', 'e1\ne2\n', 'e1\r\ne2\r\n'],
+  ])('%s: the same records, accepted and nothing asked again; an edit beside it still refused', async (_name, name, before, after) => {
+    const { run, server } = await fresh();
+    const input = writeFile(name, before);
+    const out = path.join(dir, `${name}.jsonl`);
+    expect((await run([input, '-o', out, '-q'])).code).toBe(0);
+    server.reset();
+    fs.writeFileSync(input, after);
+    const resumed = await run([input, '-o', out, '--resume', '-q']);
+    expect([resumed.code, resumed.stderr]).toEqual([0, '']);
+    expect(server.requests).toHaveLength(0);
+    expect(rowsIn(out)).toHaveLength(2);
+    fs.writeFileSync(input, after.replace('2', '3'));
+    const edited = await runInWorker([input, '-o', out, '--resume', '--base-url', server.url]);
+    expect(edited.code).toBe(2);
+    expect(edited.stderr).toMatch(/was edited since the output was started/);
+  });
+});
