@@ -245,6 +245,11 @@ export async function refuseOtherRun(
   input: InputFingerprint | null,
   uncollected?: Pick<UncollectedRun, 'batches' | 'unsent'>,
 ): Promise<void> {
+  // Every run records its input: metadata without one (`{}`, emptied or written by hand) says nothing
+  // of the run, where comparing it read as "the input was stdin".
+  if (!('input' in previous) && !config.forceResume) {
+    throw new RunError(`Run metadata ${metaPath(path)} records no input, as no run writes it; delete it to resume without the settings check.`, 'resume');
+  }
   // The --base-url that the exit 4 of an unreachable server asks to correct, before any batch existed.
   const compared = uncollected?.unsent ? { ...previous, baseURL: current['baseURL'] } : previous;
   const differences = await resumeDifferences(config, compared, current, input);

@@ -117,6 +117,18 @@ describe('an existing output file is never clobbered', () => {
     expect(read(`${out}.meta.json`)).toBe('{"old":"meta"}\n');
   });
 
+  it('metadata that records no input (`{}`): refused as such, exit 2, nothing sent; not "the input was stdin"', async () => {
+    const input = writePrompts(ctx.dir, 'p.txt', ['one', 'two']);
+    const out = path.join(ctx.dir, 'out.jsonl');
+    expect((await run([input, '-o', out, '-q'])).code).toBe(0);
+    fs.writeFileSync(`${out}.meta.json`, '{}\n');
+    const sent = ctx.server.requests.length;
+    const r = await run([input, '-o', out, '--resume']);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toBe(`llm-batch: Run metadata ${out}.meta.json records no input, as no run writes it; delete it to resume without the settings check.\n`);
+    expect(ctx.server.requests).toHaveLength(sent);
+  });
+
   it('--overwrite stopped by the quota before its first row: old file kept, and the command printed to finish is the same one (not --resume)', async () => {
     const input = writePrompts(ctx.dir, 'p.txt', ['out of quota [[fault:quota]]', 'never sent']);
     const out = path.join(ctx.dir, 'out.jsonl');
