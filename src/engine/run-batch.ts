@@ -672,7 +672,9 @@ class Engine {
 
   /** Whether requests now wait on the server's announced pace, for the progress display. */
   private notePacing(): void {
-    this.o.stats.serverPacePerMinute = this.governor.serverPacePerMinute();
+    const pace = this.governor.serverPacePerMinute();
+    this.o.stats.serverPacePerMinute = pace?.perMinute;
+    this.o.stats.serverPaceByTokens = pace?.byTokens;
   }
 
   /**

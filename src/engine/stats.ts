@@ -40,7 +40,9 @@ export interface BatchStats {
    * Set while requests wait on a pace the server announced (`x-ratelimit-limit-requests`): that
    * pace, per minute. A display says why nothing is in flight ("pacing to N/min (server limit)").
    */
-  serverPacePerMinute?: number;
+  serverPacePerMinute?: number | undefined;
+  /** That pace is the one the server's tokens-a-minute limit allows ("(server token limit)"). */
+  serverPaceByTokens?: true | undefined;
 }
 
 export function createStats(now = performance.now()): BatchStats {

@@ -243,12 +243,26 @@ export class RateGovernor {
 
   /**
    * While requests wait on the request pace the server announced (x-ratelimit-limit-requests), that
-   * pace per minute; else undefined. Reads state only: `state()` advances the adaptive rate's clock.
+   * pace per minute; while they wait on its token pace, the requests a minute that allows (`byTokens`);
+   * else undefined. Reads state only: `state()` advances the adaptive rate's clock.
    */
-  serverPacePerMinute(): number | undefined {
-    if (this.learnedRps === undefined || this.learnedRps >= this.userRps || this.waiters.length === 0) return undefined;
+  serverPacePerMinute(): { perMinute: number; byTokens?: true } | undefined {
+    const first = this.waiters[0];
+    if (!first) return undefined;
+    const now = this.clock.now();
+    const cost = price(first.cost);
+    const tokenWait = Math.max(this.tokens?.delay(cost, now) ?? 0, this.tokenWindow?.delay(cost, now) ?? 0);
+    if (tokenWait > this.requests.delay(1, now)) {
+      // Held by the tokens a minute the server announced (x-ratelimit-limit-tokens), not the user's
+      // --tpm: the requests a minute that allows at this request's charge. The request pace may
+      // allow 588 a minute while 3,000 tokens a minute let out 11 requests of 265.
+      const server = Math.min(...[...this.learned.values()].map((l) => l.tokens ?? Infinity));
+      if (!this.tokens || cost <= 0 || !Number.isFinite(server) || (this.userTpm !== undefined && this.userTpm <= server)) return undefined;
+      return { perMinute: (this.tokens.ratePerSecond / cost) * 60, byTokens: true };
+    }
+    if (this.learnedRps === undefined || this.learnedRps >= this.userRps) return undefined;
     const rate = this.requests.ratePerSecond;
-    return Number.isFinite(rate) ? rate * 60 : undefined;
+    return Number.isFinite(rate) ? { perMinute: rate * 60 } : undefined;
   }
 
   /**

@@ -21,6 +21,8 @@ export interface ProgressSnapshot {
   pausedMs: number | undefined;
   /** Set while requests wait on the pace the server announced: that pace, per minute. */
   serverPacePerMinute?: number | undefined;
+  /** That pace is what the server's token limit allows. */
+  serverPaceByTokens?: true | undefined;
   /** The run admits no new prompts (Ctrl-C, a quota, --max-cost): no ETA, only those in flight end. */
   stopping?: boolean;
 }
@@ -97,6 +99,7 @@ export class RateMeter {
       etaSeconds: left === undefined ? undefined : left === 0 ? 0 : pace > 0 && !early ? eta(left) : undefined,
       pausedMs,
       serverPacePerMinute: s.serverPacePerMinute,
+      serverPaceByTokens: s.serverPaceByTokens,
     };
   }
 
@@ -123,8 +126,8 @@ export class RateMeter {
 }
 
 /** `pacing to 294/min (server limit)`: requests wait on the rate the server's headers announced. */
-export function pacingText(perMinute: number): string {
-  return `pacing to ${count(perMinute)}/min (server limit)`;
+export function pacingText(perMinute: number, byTokens?: boolean): string {
+  return `pacing to ${count(perMinute)}/min (server ${byTokens ? 'token ' : ''}limit)`;
 }
 
 /** `rate limited, waiting 2.5s`, rounded up: a pause's last 50 ms said "waiting 0.0s". */
@@ -141,7 +144,7 @@ export function formatProgressLine(p: ProgressSnapshot): string {
   if (p.stopping) parts.push('stopping');
   else if (p.etaSeconds !== undefined && p.done < (p.total ?? 0)) parts.push(`ETA ${duration(p.etaSeconds)}`);
   if (p.pausedMs !== undefined) parts.push(waitingText(p.pausedMs));
-  else if (p.serverPacePerMinute !== undefined) parts.push(pacingText(p.serverPacePerMinute));
+  else if (p.serverPacePerMinute !== undefined) parts.push(pacingText(p.serverPacePerMinute, p.serverPaceByTokens));
   return parts.join(' · ');
 }
 
@@ -178,7 +181,7 @@ export function formatBarLine(p: ProgressSnapshot, width: number, layout?: BarLa
     parts.push({ key: 'eta', text: `ETA ${p.etaSeconds === undefined ? '–' : duration(p.etaSeconds)}`, keep: 6 });
   parts.push({ key: 'flight', text: `${p.inFlight} in flight`, keep: 4 });
   // Why few are in flight and the rate falls: the server's own limit, not a stall.
-  if (p.serverPacePerMinute !== undefined) parts.push({ key: 'pacing', text: pacingText(p.serverPacePerMinute), keep: 7 });
+  if (p.serverPacePerMinute !== undefined) parts.push({ key: 'pacing', text: pacingText(p.serverPacePerMinute, p.serverPaceByTokens), keep: 7 });
 
   // The bar and its percentage count as one part, kept before the less important figures.
   const fraction = p.total === undefined ? undefined : p.total > 0 ? Math.min(1, p.done / p.total) : 1;

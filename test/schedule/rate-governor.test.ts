@@ -569,6 +569,26 @@ describe("RateGovernor --tpm against the provider's sliding minute (charges made
     expect(Math.min(...gaps(charges))).toBeGreaterThanOrEqual(6600);
     expect(perMinute(charges)).toBeGreaterThanOrEqual(0.95 * 1000);
   });
+  it('while the tokens a minute the server announced hold requests back, the pace said is the requests a minute they allow', async () => {
+    const clock = new FakeClock();
+    const governor = new RateGovernor({ clock, firstWave: 8 });
+    await grantTimes(governor, clock, 8, 200);
+    // 600 requests and 3,000 tokens a minute: 265-token requests leave about 11 a minute, not 588.
+    governor.onResponse({ estimatedTokens: 0, headers: { limitTokens: 3000, limitRequests: 600 } });
+    for (let i = 0; i < 20; i++) void governor.acquire(265);
+    await clock.advance(20_000);
+    const pace = governor.serverPacePerMinute();
+    expect(pace?.byTokens).toBe(true);
+    expect(pace!.perMinute).toBeCloseTo((3000 * 0.98) / 265, 1);
+    // The user's own --tpm, lower than the server's: no server limit to name.
+    const own = new RateGovernor({ clock, firstWave: 8, tpm: 1000 });
+    await grantTimes(own, clock, 8, 200);
+    own.onResponse({ estimatedTokens: 0, headers: { limitTokens: 3000, limitRequests: 600 } });
+    for (let i = 0; i < 20; i++) void own.acquire(265);
+    await clock.advance(20_000);
+    expect(own.serverPacePerMinute()).toBeUndefined();
+  });
+
   it("limits are learnt per model: a model's own refuses its requests, the tightest paces everyone", () => {
     // OpenAI's and Groq's limits and x-ratelimit-* headers are per model: "small"'s 30,000 tokens a
     // minute said nothing of "big"'s 2,000,000, and refused big's 40,000-token requests unsent.

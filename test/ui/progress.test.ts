@@ -199,6 +199,22 @@ describe("pacing to the server's announced limit", () => {
     expect(formatBarLine(p, 60)).toMatch(/pacing to 176\/min \(server limit\)/);
     expect(formatProgressLine(p)).toMatch(/ · pacing to 176\/min \(server limit\)$/);
   });
+
+  it('held by its token limit: the requests a minute that allows, named as the token limit', () => {
+    const p = snap({
+      done: 7,
+      ok: 7,
+      failed: 0,
+      total: 8,
+      inFlight: 0,
+      requestsPerSecond: 0.2,
+      etaSeconds: 6,
+      serverPacePerMinute: 11.1,
+      serverPaceByTokens: true,
+    });
+    expect(formatBarLine(p, 140)).toMatch(/pacing to 11\/min \(server token limit\)$/);
+    expect(formatProgressLine(p)).toMatch(/ · pacing to 11\/min \(server token limit\)$/);
+  });
 });
 
 describe('the ETA of a run a server holds to windows (300 a minute: 2 s of answers, then 58 s of waiting)', () => {
