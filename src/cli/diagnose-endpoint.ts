@@ -1,7 +1,7 @@
 import type { CliConfig } from './config.js';
 import { namingTheProxy, proxyNamedFor } from './proxy-env.js';
 import { PROXY_ADVICE } from '../provider/classify-error.js';
-import { GONE_MS, NO_RESPONSE, SILENCE_MS, STOPPED_ANSWERING, STOPPED_CONNECTING } from '../schedule/circuit-breaker.js';
+import { BREAKER_THRESHOLD, GONE_MS, NO_RESPONSE, SILENCE_MS, STOPPED_ANSWERING, STOPPED_CONNECTING } from '../schedule/circuit-breaker.js';
 import { OPENAI_V1 } from '../provider/openai-url.js';
 
 /**
@@ -20,8 +20,11 @@ export function diagnoseEndpoint(message: string, config: CliConfig, viaProxy: b
   }
   if (code === STOPPED_CONNECTING) {
     const where = endpointUrl(config);
+    // --retries 0 made no retry: what stopped it was refusals that outlasted every request out (circuit-breaker.ts).
+    const refused =
+      config.retries === 0 ? `since the first refusal, ${BREAKER_THRESHOLD} later requests included` : `for ${GONE_MS / 1000} s, a retry included`;
     return (
-      `every connection has been refused for ${GONE_MS / 1000} s, a retry included (${detail}), so the run stopped rather than fail every prompt: ` +
+      `every connection has been refused ${refused} (${detail}), so the run stopped rather than fail every prompt: ` +
       `${viaProxy ? `the proxy for ${where}` : where} answered earlier and went away: did the server stop, or is it restarting? Answered rows are kept`
     );
   }
@@ -31,7 +34,7 @@ export function diagnoseEndpoint(message: string, config: CliConfig, viaProxy: b
       : code === 'error_response'
         ? errorResponse(detail, config)
         : endpointTrouble(code, config, viaProxy, detail);
-  return `the first requests all failed the same way, so the run stopped rather than retry every prompt: ${why}`;
+  return `the first requests all failed the same way, so the run stopped rather than ${config.retries === 0 ? 'fail' : 'retry'} every prompt: ${why}`;
 }
 
 /**
@@ -54,8 +57,10 @@ export function streamRemedy(outcome: { stopped?: string; message?: string }): {
 function noResponse(detail: string, config: CliConfig, viaProxy: boolean): string {
   const url = endpointUrl(config);
   const deadline = /--timeout\b/.test(detail) ? '--timeout' : '--idle-timeout';
+  // --retries 0 made no retry: requests sent after the first timeout timed out too (circuit-breaker.ts).
+  const evidence = config.retries === 0 ? `${BREAKER_THRESHOLD} requests sent after the first timeout included` : 'a retry included';
   return (
-    `${viaProxy ? `the proxy for ${url}` : url} accepts connections but sent no response, a retry included (${detail}): ` +
+    `${viaProxy ? `the proxy for ${url}` : url} accepts connections but sent no response, ${evidence} (${detail}): ` +
     `is the server (or the proxy's backend) up, and is the port in --base-url the API's? A model still loading may need a longer ${deadline}`
   );
 }

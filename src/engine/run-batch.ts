@@ -147,7 +147,7 @@ class Engine {
   private stopped: BatchOutcome = {};
   private readonly changes = new Changes();
   private estimator: ((request: CompletionRequest) => number) | undefined;
-  private readonly breaker = new CircuitBreaker();
+  private readonly breaker: CircuitBreaker;
   /** Stops a run whose server ignores response_format (free text back), as one that refuses it. */
   private readonly formatWatch = new IgnoredFormatWatch();
   /** Prompts waiting for a model still loading (llama.cpp's `503 Loading model`). */
@@ -164,6 +164,7 @@ class Engine {
 
   constructor(private readonly o: ResolvedBatchOptions) {
     this.queue = new PQueue({ concurrency: o.concurrency });
+    this.breaker = new CircuitBreaker({ retries: o.retries > 0 });
     this.loading = new LoadingWaits(o.clock, this.sending.signal);
     this.governor = new RateGovernor({
       rpm: o.rpm,
@@ -775,6 +776,7 @@ class Engine {
     o.stats.requests++;
     run.onSent();
     run.sentAt = sentAt;
+    run.serial = this.breaker.sent();
     run.ticket = ticket;
     run.startedAt = isoNow();
     // Several models or --repeat: the id alone does not say which of the prompt's answers this is.
@@ -833,6 +835,7 @@ class Engine {
     const { o } = this;
     const { request, attempt, ticket } = run;
     this.refusals.ended(run.sentAt);
+    this.breaker.ended(run.serial);
     try {
       const error = err instanceof AttemptError ? err : new AttemptError('connection', errorMessage(err));
       // Out of descriptors: no socket was opened, so nothing left, and no request is counted.
@@ -869,7 +872,10 @@ class Engine {
         this.halt('response_format', error.message, true, true);
         return undefined;
       }
-      const tripped = o.circuitBreaker && !error.info.stop ? this.breaker.onFailure(error.info, attempt, o.clock.now()) : undefined;
+      const tripped =
+        o.circuitBreaker && !error.info.stop
+          ? this.breaker.onFailure(error.info, attempt, o.clock.now(), { serial: run.serial, othersOut: o.stats.inFlight - 1 })
+          : undefined;
       if (tripped) {
         error.info.stop = 'unreachable';
         this.halt('unreachable', `${tripped}: ${error.message}`, true);
@@ -992,6 +998,8 @@ class RecordRun {
   resent = 0;
   // The attempt in flight.
   sentAt = 0;
+  /** Its number among the run's attempts (CircuitBreaker.sent). */
+  serial = 0;
   cost = 0;
   ticket: Reservation | undefined;
   startedAt = '';

@@ -64,6 +64,47 @@ export const STOPPED_CONNECTING = 'stopped_connecting';
  */
 export const GONE_MS = 1000;
 
+/** A failed attempt's place among the run's: its number (CircuitBreaker.sent) and how many others are out. */
+export interface BreakerAttempt {
+  readonly serial: number;
+  /** Attempts still in flight besides this one. */
+  readonly othersOut: number;
+}
+
+/**
+ * A run of like failures in a run that retries nothing, where "a retry failed too" cannot be the
+ * evidence that the endpoint as a whole is at fault: the failures have outlasted every attempt that
+ * was out when they began (none of them answered) and BREAKER_THRESHOLD attempts sent since failed
+ * the same way. A stray refusal or timeout among requests that go on being answered (a flaky network
+ * at -c 64) never gets there: one answer ends the run of failures, and until every request already
+ * out has ended without one, nothing stops.
+ */
+class Outlast {
+  /** Attempts out when it began, not ended yet. */
+  private before: number;
+  /** Attempts sent after it began that failed the same way. */
+  private later = 0;
+
+  /** `last`: the number of the last attempt sent when the first failure came; `othersOut`, those out then besides it. */
+  constructor(
+    private readonly last: number,
+    othersOut: number,
+  ) {
+    this.before = othersOut;
+  }
+
+  /** An attempt ended unanswered (however it failed). */
+  ended(serial: number): void {
+    if (serial <= this.last && this.before > 0) this.before--;
+  }
+
+  /** Whether the run of failures is evidence enough, once this attempt of it failed too. */
+  failed(serial: number): boolean {
+    if (serial > this.last) this.later++;
+    return this.before === 0 && this.later >= BREAKER_THRESHOLD;
+  }
+}
+
 /** What the breaker needs of a failed attempt. */
 export interface BreakerFailure {
   readonly code?: string;
@@ -85,30 +126,58 @@ export interface BreakerFailure {
  * attempt for SILENCE_MS got no response: a slow server that answers now and then never does; or
  * goes away (a local server that crashed: connections refused), once every attempt for GONE_MS,
  * a retry among them, was refused.
+ *
+ * A run that retries nothing (--retries 0) has no retry to wait for: there each attempt that fails
+ * is a prompt's failed row, and a second of refusals a thousand of them. Its no-response timeouts,
+ * and its refusals after a success, stop it once they have outlasted every request out when they
+ * began and BREAKER_THRESHOLD requests sent since failed the same way (see Outlast).
  */
 export class CircuitBreaker {
   private armed = true;
   private seen: string | undefined;
   private count = 0;
   private retried = false;
+  /** Whether a failed attempt may be retried: with --retries 0, Outlast stands in for a retry that failed too. */
+  private readonly retries: boolean;
+  /** The number of the last attempt sent. */
+  private serial = 0;
+  /** The current run of counted failures, in a run that retries nothing. */
+  private streak: Outlast | undefined;
   /** The current unbroken run of attempts that got no response: since when, and how many. */
   private silentSince: number | undefined;
   private silentCount = 0;
   /** The current unbroken run of refused connections after a success: since when, how many, a retry among them. */
   private gone: { since: number; count: number; retried: boolean } | undefined;
 
+  /** `retries`: whether a failed attempt may be retried (false for --retries 0). */
+  constructor(options: { retries?: boolean } = {}) {
+    this.retries = options.retries ?? true;
+  }
+
+  /** An attempt is sent: its number, for onFailure and ended. */
+  sent(): number {
+    return ++this.serial;
+  }
+
+  /** An attempt ended without an answer, whatever the breaker makes of its failure (called before onFailure). */
+  ended(serial: number): void {
+    this.streak?.ended(serial);
+  }
+
   onSuccess(): void {
     this.armed = false;
     this.silentSince = undefined;
     this.silentCount = 0;
     this.gone = undefined;
+    this.streak = undefined;
   }
 
   /**
    * The failing code once the breaker trips, else undefined. `failure` is an attempt error's info,
-   * `attempt` its 1-based number for its prompt, `now` the clock in ms.
+   * `attempt` its 1-based number for its prompt, `now` the clock in ms, `sent` the attempt's number
+   * and the others out (by default one sent just now, alone).
    */
-  onFailure(failure: BreakerFailure, attempt = 1, now = 0): string | undefined {
+  onFailure(failure: BreakerFailure, attempt = 1, now = 0, sent: BreakerAttempt = { serial: this.sent(), othersOut: 0 }): string | undefined {
     const code = failure.noResponse ? NO_RESPONSE : failure.code;
     if (code === NO_RESPONSE) {
       this.silentSince ??= now;
@@ -119,29 +188,48 @@ export class CircuitBreaker {
       this.silentSince = undefined;
       this.silentCount = 0;
     }
-    if (!this.armed) return this.goneFor(failure, attempt, now);
+    if (!this.armed) return this.goneFor(failure, attempt, now, sent);
     if (code === undefined || !(code === NO_RESPONSE || ENDPOINT_CODES.has(code)) || (this.seen !== undefined && code !== this.seen)) {
       // A different failure: the endpoint answers in more than one way, so it is not simply unusable.
       this.armed = false;
+      this.streak = undefined;
       return undefined;
     }
     this.seen = code;
     if (attempt > 1) this.retried = true;
     ++this.count;
-    if (code === NO_RESPONSE && !this.retried) return undefined;
+    const outlasted = this.outlasted(sent);
+    if (code === NO_RESPONSE && !this.retried && !outlasted) return undefined;
     return this.count >= BREAKER_THRESHOLD ? code : undefined;
   }
 
-  /** After a success: STOPPED_CONNECTING once the server has refused every connection for GONE_MS. */
-  private goneFor(failure: BreakerFailure, attempt: number, now: number): string | undefined {
+  /** In a run that retries nothing: whether the current run of failures, this one its latest, is evidence enough (see Outlast). */
+  private outlasted(sent: BreakerAttempt): boolean {
+    if (this.retries) return false;
+    this.streak ??= new Outlast(this.serial, sent.othersOut);
+    return this.streak.failed(sent.serial);
+  }
+
+  /**
+   * After a success: STOPPED_CONNECTING once the server has refused every connection for GONE_MS, a
+   * retry among them; in a run that retries nothing, once the refusals have outlasted every request
+   * out when they began and BREAKER_THRESHOLD sent since were refused too (a second of refusals
+   * would be a thousand failed rows there).
+   */
+  private goneFor(failure: BreakerFailure, attempt: number, now: number, sent: BreakerAttempt): string | undefined {
     if (failure.code !== undefined && GONE_CODES.has(failure.code)) {
       const gone = (this.gone ??= { since: now, count: 0, retried: false });
       gone.count++;
       if (attempt > 1) gone.retried = true;
-      return gone.count >= BREAKER_THRESHOLD && gone.retried && now - gone.since >= GONE_MS ? STOPPED_CONNECTING : undefined;
+      const outlasted = this.outlasted(sent);
+      const retried = gone.retried && now - gone.since >= GONE_MS;
+      return gone.count >= BREAKER_THRESHOLD && (retried || outlasted) ? STOPPED_CONNECTING : undefined;
     }
     // An answer of any kind: the server is there. (A reset or a timeout says nothing either way.)
-    if (failure.status !== undefined) this.gone = undefined;
+    if (failure.status !== undefined) {
+      this.gone = undefined;
+      this.streak = undefined;
+    }
     return undefined;
   }
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { CliConfig } from '../../src/cli/config.js';
 import { diagnoseEndpoint } from '../../src/cli/diagnose-endpoint.js';
-import { NO_RESPONSE } from '../../src/schedule/circuit-breaker.js';
+import { NO_RESPONSE, STOPPED_CONNECTING } from '../../src/schedule/circuit-breaker.js';
 
 const config = { provider: { kind: 'openai', baseURL: 'http://127.0.0.1:8000/v1', apiKey: undefined } } as unknown as CliConfig;
 
@@ -42,5 +42,28 @@ describe('diagnoseEndpoint: an empty body', () => {
   ])('%s: names the status it came with', (message, status) => {
     const line = diagnoseEndpoint(`empty_response: ${message}`, config, false);
     expect(line).toMatch(new RegExp(`: http://127\\.0\\.0\\.1:8000/v1 answers ${status} with an empty body: check --base-url$`));
+  });
+});
+
+describe('diagnoseEndpoint: --retries 0 says no retry was made', () => {
+  const noRetries = { ...config, retries: 0 } as CliConfig;
+
+  it('a server that sent no response: the requests sent after the first timeout, not a retry', () => {
+    const line = diagnoseEndpoint(`${NO_RESPONSE}: attempt exceeded --timeout 1s`, noRetries, false);
+    expect(line).toMatch(/^the first requests all failed the same way, so the run stopped rather than fail every prompt: /);
+    expect(line).toContain('accepts connections but sent no response, 3 requests sent after the first timeout included (attempt exceeded --timeout 1s)');
+    expect(line).not.toMatch(/retry/);
+  });
+
+  it('a server that went away: the later requests refused, not a second of refusals with a retry', () => {
+    const line = diagnoseEndpoint(`${STOPPED_CONNECTING}: connection failed (ECONNREFUSED)`, noRetries, false);
+    expect(line).toContain('every connection has been refused since the first refusal, 3 later requests included (connection failed (ECONNREFUSED))');
+    expect(line).toContain('answered earlier and went away: did the server stop, or is it restarting?');
+    expect(line).not.toMatch(/retry/);
+  });
+
+  it('with retries, as before', () => {
+    const line = diagnoseEndpoint(`${STOPPED_CONNECTING}: connection failed (ECONNREFUSED)`, { ...config, retries: 3 } as CliConfig, false);
+    expect(line).toContain('every connection has been refused for 1 s, a retry included (connection failed (ECONNREFUSED))');
   });
 });

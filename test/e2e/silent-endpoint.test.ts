@@ -100,3 +100,70 @@ describe('a server that answered, then went away', () => {
     expect(notRun).toBeGreaterThan(150);
   });
 });
+
+/**
+ * --retries 0: no retry can fail too, so each failure is a prompt's row. The breaker stops the same
+ * runs once the failures have outlasted every request out when they began and 3 requests sent since
+ * failed the same way; a run whose other requests go on being answered is never stopped.
+ */
+describe('--retries 0', () => {
+  it('every request hangs: exit 4 after the second wave, not every prompt waiting out its timeout', async () => {
+    const { run, server } = await fresh({ fault: () => 'hang', stallMs: 20_000 });
+    const input = writeFile('hang-r0.txt', prompts(40, 'bh0').join('\n') + '\n');
+    const out = path.join(dir, 'hang-r0.jsonl');
+    const summary = path.join(dir, 'hang-r0-summary.json');
+    const r = await run([input, '-o', out, '--no-cache', '--idle-timeout', '0.3', '--retries', '0', '-c', '4', '-q', '--summary-json', summary]);
+    expect(r.code, r.stderr).toBe(4);
+    expect(r.stderr).toMatch(
+      /the first requests all failed the same way, so the run stopped rather than fail every prompt: http:\/\/127\.0\.0\.1:\d+\/v1 accepts connections but sent no response, 3 requests sent after the first timeout included \(no data for 0\.3s \(--idle-timeout\)\)/,
+    );
+    expect(r.stderr).not.toMatch(/retry included/);
+    expect(r.stderr).toMatch(/to finish the rest, run: .*--resume/);
+    const rows = parseJsonl<ResultRow>(fs.readFileSync(out, 'utf8'));
+    for (const row of rows) expect([row.error?.type, row.attempts]).toEqual(['timeout', 1]);
+    const { ok, failed, notRun } = JSON.parse(fs.readFileSync(summary, 'utf8')) as { ok: number; failed: number; notRun: number };
+    expect([ok, failed]).toEqual([0, rows.length]);
+    // The first wave (4 at -c 4) and the 3 or 4 sent after it; the rest wait for --resume.
+    expect(failed).toBeGreaterThanOrEqual(4 + 3);
+    expect(failed).toBeLessThan(16);
+    expect(notRun).toBe(40 - failed);
+    expect(server.requests.length).toBeLessThan(20);
+  });
+
+  it('the first wave times out (a model loading), the next answers: no stop, only the first wave failed', async () => {
+    const { run } = await fresh();
+    const lines = prompts(16, 'cold0').map((p, i) => (i < 4 ? `${p} [[fault:hang*1]]` : p));
+    const input = writeFile('cold-r0.txt', lines.join('\n') + '\n');
+    const out = path.join(dir, 'cold-r0.jsonl');
+    const r = await run([input, '-o', out, '--no-cache', '--idle-timeout', '1', '--retries', '0', '-c', '4', '-q']);
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).not.toMatch(/stopped/);
+    const rows = parseJsonl<ResultRow>(fs.readFileSync(out, 'utf8'));
+    expect(rows).toHaveLength(16);
+    expect(rows.filter((row) => row.error?.type === 'timeout')).toHaveLength(4);
+  });
+
+  it('connections refused mid-run: exit 4 with a diagnosis, the rest not run, not every prompt a failed row', async () => {
+    const { run, server } = await fresh({ latencyMs: 20 });
+    const input = writeFile('gone-r0.txt', prompts(200, 'gone0').join('\n') + '\n');
+    const out = path.join(dir, 'gone-r0.jsonl');
+    const summary = path.join(dir, 'gone-r0-summary.json');
+    const running = run([input, '-o', out, '--no-cache', '--retries', '0', '-c', '4', '-q', '--summary-json', summary]);
+    await until(() => server.requests.length >= 20, 'the first answers');
+    await server.close();
+    const r = await running;
+    expect(r.code, r.stderr).toBe(4);
+    expect(r.stderr).toMatch(
+      /every connection has been refused since the first refusal, 3 later requests included \(.*ECONNREFUSED.*\), so the run stopped rather than fail every prompt: http:\/\/127\.0\.0\.1:\d+\/v1 answered earlier and went away/,
+    );
+    expect(r.stderr).not.toMatch(/retry included/);
+    expect(r.stderr).toMatch(/to finish the rest, run: .*--retries 0.*--resume/);
+    const rows = parseJsonl<ResultRow>(fs.readFileSync(out, 'utf8'));
+    const { ok, failed, notRun } = JSON.parse(fs.readFileSync(summary, 'utf8')) as { ok: number; failed: number; notRun: number };
+    expect(ok).toBeGreaterThanOrEqual(15);
+    expect(ok + failed).toBe(rows.length);
+    // The requests the crash cut, those out when the refusals began and the 3 after: the rest wait for --resume.
+    expect(failed).toBeLessThan(20);
+    expect(notRun).toBeGreaterThan(150);
+  });
+});

@@ -133,4 +133,117 @@ describe('CircuitBreaker', () => {
       expect(breaker.onFailure(refused(), 2, 800 + GONE_MS)).toBe(STOPPED_CONNECTING);
     });
   });
+
+  describe('--retries 0: no retry to fail too, so the failures must outlast every request out when they began', () => {
+    const refused = { code: 'ECONNREFUSED' };
+    const silent = { noResponse: true };
+    /** A breaker of a run that retries nothing, and a way to send attempts through it. */
+    const noRetries = () => {
+      const breaker = new CircuitBreaker({ retries: false });
+      const send = (n: number) => Array.from({ length: n }, () => breaker.sent());
+      return { breaker, send };
+    };
+
+    it('a server that went away: every request out cut, then BREAKER_THRESHOLD later ones refused, stopped at once (no GONE_MS to wait)', () => {
+      const { breaker, send } = noRetries();
+      breaker.onSuccess();
+      // -c 4: four out when the server dies; one is refused, three more (sent before it) are cut or refused.
+      const out = send(4);
+      expect(breaker.onFailure(refused, 1, 0, { serial: out[0]!, othersOut: 3 })).toBeUndefined();
+      breaker.ended(out[1]!);
+      expect(breaker.onFailure({ code: 'ECONNRESET' }, 1, 1, { serial: out[1]!, othersOut: 2 })).toBeUndefined();
+      for (const serial of out.slice(2)) {
+        breaker.ended(serial);
+        expect(breaker.onFailure(refused, 1, 2, { serial, othersOut: 1 })).toBeUndefined();
+      }
+      // The prompts sent since: refused too, the third of them stops the run, 5 ms in.
+      const later = send(BREAKER_THRESHOLD);
+      for (const serial of later.slice(0, -1)) {
+        breaker.ended(serial);
+        expect(breaker.onFailure(refused, 1, 3, { serial, othersOut: 1 })).toBeUndefined();
+      }
+      breaker.ended(later.at(-1)!);
+      expect(breaker.onFailure(refused, 1, 5, { serial: later.at(-1)!, othersOut: 0 })).toBe(STOPPED_CONNECTING);
+    });
+
+    it('stray refusals at -c 64 while the other requests are still out (a slow server, a flaky network): never stopped', () => {
+      const { breaker, send } = noRetries();
+      breaker.onSuccess();
+      const slow = send(63);
+      // One slot after another is refused, for ten seconds: the 63 others, out since before, are not back.
+      for (let t = 0; t <= 10 * GONE_MS; t += 100) {
+        const [serial] = send(1);
+        breaker.ended(serial!);
+        expect(breaker.onFailure(refused, 1, t, { serial: serial!, othersOut: 63 })).toBeUndefined();
+      }
+      // 62 of them come back cut (a reset says nothing either way), one still out: not yet.
+      for (const serial of slow.slice(0, -1)) {
+        breaker.ended(serial);
+        expect(breaker.onFailure({ code: 'ECONNRESET' }, 1, 11 * GONE_MS, { serial, othersOut: 63 })).toBeUndefined();
+      }
+      for (let i = 0; i < 10; i++) {
+        const [serial] = send(1);
+        breaker.ended(serial!);
+        expect(breaker.onFailure(refused, 1, 12 * GONE_MS, { serial: serial!, othersOut: 1 })).toBeUndefined();
+      }
+      // Its answer: the server is there, and the count starts again.
+      breaker.onSuccess();
+      const [serial] = send(1);
+      breaker.ended(serial!);
+      expect(breaker.onFailure(refused, 1, 13 * GONE_MS, { serial: serial!, othersOut: 63 })).toBeUndefined();
+    });
+
+    it('refusals between answers (and 500s) are never BREAKER_THRESHOLD in a row: never stopped', () => {
+      const { breaker, send } = noRetries();
+      breaker.onSuccess();
+      for (let t = 0; t < 100 * GONE_MS; t += 100) {
+        const [serial] = send(1);
+        breaker.ended(serial!);
+        expect(breaker.onFailure(refused, 1, t, { serial: serial!, othersOut: 0 })).toBeUndefined();
+        if (t % 300 === 200) breaker.onSuccess();
+        if (t % 300 === 100) expect(breaker.onFailure({ status: 500 }, 1, t, { serial: send(1)[0]!, othersOut: 0 })).toBeUndefined();
+      }
+    });
+
+    it('a first wave that times out together (a model loading) is not enough: BREAKER_THRESHOLD sent after it must time out too', () => {
+      const { breaker, send } = noRetries();
+      const wave = send(8);
+      for (const [i, serial] of wave.entries()) {
+        breaker.ended(serial);
+        expect(breaker.onFailure(silent, 1, 500, { serial, othersOut: 7 - i })).toBeUndefined();
+      }
+      const next = send(8);
+      for (const [i, serial] of next.slice(0, BREAKER_THRESHOLD - 1).entries()) {
+        breaker.ended(serial);
+        expect(breaker.onFailure(silent, 1, 1000, { serial, othersOut: 7 - i })).toBeUndefined();
+      }
+      breaker.ended(next[BREAKER_THRESHOLD - 1]!);
+      expect(breaker.onFailure(silent, 1, 1000, { serial: next[BREAKER_THRESHOLD - 1]!, othersOut: 8 - BREAKER_THRESHOLD })).toBe(NO_RESPONSE);
+    });
+
+    it('the model loaded: one answer from the second wave disarms it, and later timeouts never stop the run', () => {
+      const { breaker, send } = noRetries();
+      for (const serial of send(8)) {
+        breaker.ended(serial);
+        expect(breaker.onFailure(silent, 1, 500, { serial, othersOut: 0 })).toBeUndefined();
+      }
+      breaker.onSuccess();
+      for (let t = 1000; t < 20_000; t += 500) {
+        const [serial] = send(1);
+        breaker.ended(serial!);
+        expect(breaker.onFailure(silent, 1, t, { serial: serial!, othersOut: 0 })).toBeUndefined();
+      }
+    });
+
+    it('with retries the rule is as it was: a wave of first attempts refused is not enough, however many sent since', () => {
+      const breaker = new CircuitBreaker({ retries: true });
+      breaker.onSuccess();
+      for (let t = 0; t <= 3 * GONE_MS; t += 100) {
+        const serial = breaker.sent();
+        breaker.ended(serial);
+        expect(breaker.onFailure(refused, 1, t, { serial, othersOut: 0 })).toBeUndefined();
+      }
+      expect(breaker.onFailure(refused, 2, 3 * GONE_MS)).toBe(STOPPED_CONNECTING);
+    });
+  });
 });
