@@ -1,5 +1,6 @@
 import type { CsvError, InfoRecord } from 'csv-parse';
 import { InputError } from '../errors.js';
+import { CsvLineEnds, restoreCR } from './crlf.js';
 import { checkedDelimiter, planCsv } from './csv-row.js';
 import type { InputOptions } from './input-options.js';
 import { type RecordedSource, recordSource } from './replay-source.js';
@@ -42,10 +43,12 @@ export async function readCsvHeader(
     raw: true,
     to: 1,
   });
+  // Line ends as the reader gives them to csv-parse, lone CRs marked (see CsvLineEnds).
+  const lineEnds = new CsvLineEnds(checkedDelimiter(options));
   let header: { record: string[]; line: number } | undefined;
   let failure: CsvError | undefined;
   parser.on('data', (item: { record: string[]; info: InfoRecord; raw: string }) => {
-    header ??= { record: item.record.map((name) => name.trim()), line: firstLine(item.info.lines, item.raw) };
+    header ??= { record: item.record.map((name) => restoreCR(name).trim()), line: firstLine(item.info.lines, item.raw) };
   });
   parser.on('error', (err: CsvError) => (failure ??= err));
   const ended = new Promise<void>((resolve) =>
@@ -58,11 +61,11 @@ export async function readCsvHeader(
     while (header === undefined && failure === undefined) {
       const next = await source.next();
       if (next.done) {
-        parser.end();
+        parser.end(lineEnds.end());
         await ended;
         break;
       }
-      parser.write(next.value);
+      parser.write(lineEnds.feed(typeof next.value === 'string' ? Buffer.from(next.value, 'utf8') : next.value));
       // csv-parse hands the record over on a later tick.
       await new Promise(setImmediate);
     }
@@ -71,7 +74,7 @@ export async function readCsvHeader(
   } finally {
     parser.destroy();
   }
-  if (failure && !header) throw new InputError(`${options.source}:${headerStart(source.read)}: cannot parse the CSV header (${failure.message})`);
+  if (failure && !header) throw new InputError(`${options.source}:${headerStart(source.read)}: cannot parse the CSV header (${restoreCR(failure.message)})`);
   return header;
 }
 
