@@ -24,6 +24,8 @@ export interface OpenedInput {
   source: string;
   format: InputFormat;
   close: () => Promise<void>;
+  /** Why the input was taken for a JSON array, when its first line said so (see sniffFormat). */
+  readAsJsonBecause?: string;
 }
 
 /**
@@ -31,12 +33,14 @@ export interface OpenedInput {
  * per line when it does not start with `{`. A line that starts with `{` but does not parse could be
  * either (a question about JSON, or JSONL with a broken first row): guessing wrong would send every
  * row as text, so that is a usage error asking for --input-format. A line that opens a JSON array
- * (see isJsonArrayStart: `jq`'s `[`, or a whole array) is a `.json` array, read whole as one.
+ * (see isJsonArrayStart: `jq`'s `[`, or a whole array) is a `.json` array, read whole as one;
+ * `readAsJsonBecause` says why, for the message of one that does not parse (text that starts with
+ * `["…"]` is no array: it says how to read it as text, as a `{` line that is no JSON object does).
  */
 export async function sniffFormat(
   stream: AsyncIterable<string | Buffer>,
   source: string,
-): Promise<{ format: InputFormat; stream: AsyncIterable<string | Buffer> }> {
+): Promise<{ format: InputFormat; stream: AsyncIterable<string | Buffer>; readAsJsonBecause?: string }> {
   const recorded = recordSource(stream);
   // Chunks may cut a BOM or a character in two: decode as one stream.
   const decoder = new StringDecoder('utf8');
@@ -91,7 +95,7 @@ export async function sniffFormat(
       }
     }
   }
-  if (isJsonArrayStart(line)) return { format: 'json', stream: recorded.replay(failure) };
+  if (isJsonArrayStart(line)) return { format: 'json', stream: recorded.replay(failure), readAsJsonBecause: arrayStartWords(line, lineNo) };
   const json = isJsonObject(line);
   if (!json && opensSpreadObject(line)) throw new UsageError(`${source}:${lineNo}: the first line is "{" alone: ${SPREAD_JSON}`);
   if (!json && line.startsWith('{')) {
@@ -118,7 +122,7 @@ export async function openInput(config: CliConfig, io: CliIo, stop?: AbortSignal
     if (opened.format === 'csv') return { ...opened, stream: await checkCsvHeader(opened.stream, inputOptionsFor(config, opened)) };
     if (opened.format === 'jsonl') return { ...opened, stream: await checkJsonlFields(opened.stream, inputOptionsFor(config, opened)) };
     if (opened.format === 'json') {
-      return { ...opened, stream: await checkJsonInput(opened.stream, inputOptionsFor(config, opened)) };
+      return { ...opened, stream: await checkJsonInput(opened.stream, inputOptionsFor(config, opened), opened.readAsJsonBecause) };
     }
   } catch (err) {
     await opened.close();
@@ -176,6 +180,7 @@ async function openSource(config: CliConfig, io: CliIo, stop: AbortSignal | unde
     return {
       stream: sniffed?.stream ?? decoded,
       format: sniffed?.format ?? (config.inputFormat === 'auto' ? 'txt' : config.inputFormat),
+      ...(sniffed?.readAsJsonBecause === undefined ? {} : { readAsJsonBecause: sniffed.readAsJsonBecause }),
       source: '<stdin>',
       // After a stop, a read may still be waiting on a pipe that sends nothing: end it, so node can exit.
       close: async () => destroy(),
@@ -287,4 +292,11 @@ function isJsonArrayStart(line: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** Why line `lineNo`, which isJsonArrayStart took for an array's start, was: `line 1 starts with '["'`. */
+function arrayStartWords(line: string, lineNo: number): string {
+  if (line === '[') return `line ${lineNo} is "["`;
+  const head = /^\[\s*[[{"]?/.exec(line)?.[0] ?? '[';
+  return `line ${lineNo} starts with ${head.includes('"') ? `'${head}'` : `"${head}"`}`;
 }

@@ -43,9 +43,12 @@ type CheckedSource = AsyncIterable<string> & { [PARSED]: ParsedJson };
  * Reads and parses a `.json` input whole and refuses, before an output file or its metadata is
  * created, one that is not JSON, not an array, or whose elements lack the fields the options name
  * (as checkJsonlFields refuses a JSONL's). Returns the input again, carrying its parse for the reader.
+ * `readAsJsonBecause`: the input was taken for JSON by its first line (no extension said so), and
+ * this is why; one that does not parse may be text (`["Fact check"] The moon…`): its message says
+ * so, and how to read it as text.
  */
-export async function checkJsonInput(input: InputSource, options: InputOptions): Promise<AsyncIterable<string>> {
-  const parsed = await parseJsonInput(input, options);
+export async function checkJsonInput(input: InputSource, options: InputOptions, readAsJsonBecause?: string): Promise<AsyncIterable<string>> {
+  const parsed = await parseJsonInput(input, options, readAsJsonBecause);
   const checked: CheckedSource = {
     [PARSED]: parsed,
     async *[Symbol.asyncIterator]() {
@@ -55,7 +58,7 @@ export async function checkJsonInput(input: InputSource, options: InputOptions):
   return checked;
 }
 
-async function parseJsonInput(input: InputSource, options: InputOptions): Promise<ParsedJson> {
+async function parseJsonInput(input: InputSource, options: InputOptions, readAsJsonBecause?: string): Promise<ParsedJson> {
   const checked = (input as Partial<CheckedSource>)[PARSED];
   if (checked) return checked;
   const { source } = options;
@@ -88,12 +91,16 @@ async function parseJsonInput(input: InputSource, options: InputOptions): Promis
     const { line, column, reason } = jsonErrorPlace(text, err instanceof Error ? err : new Error(String(err)));
     const place = line === undefined ? `${source}: not valid JSON (${reason})` : `${source}:${line}: not valid JSON at column ${column} (${reason})`;
     const lines = jsonLines(text);
-    throw new InputError(
+    const why =
       lines === 'objects'
         ? `${place}; this looks like JSON Lines: name it .jsonl or pass --input-format jsonl`
         : lines === 'values'
           ? `${place}; this holds one JSON value a line: a .json file is one array of prompts (["…", "…"]), and JSONL (.jsonl) one object a line ({"prompt": "…"})`
-          : place,
+          : place;
+    throw new InputError(
+      readAsJsonBecause === undefined
+        ? why
+        : `${why}; it was read as a JSON array because ${readAsJsonBecause}: if it is text, a prompt a line, pass --input-format txt`,
     );
   }
   if (!Array.isArray(value)) {

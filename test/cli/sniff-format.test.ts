@@ -29,6 +29,15 @@ describe('sniffFormat (stdin with --input-format auto)', () => {
     else expect((await run).format).toBe(format);
   });
 
+  it.each([
+    ['["Fact check"] The moon is cheese\n', `line 1 starts with '["'`],
+    ['\n\n[\n  "a"\n]\n', 'line 3 is "["'],
+    ['[{"prompt": "a"},\n', 'line 1 starts with "[{"'],
+    ['[ [1, 2],\n', 'line 1 starts with "[ ["'],
+  ])('says why it took %j for a JSON array (for the message of one that does not parse)', async (text, why) => {
+    expect(await sniffFormat(chunks(text), '<stdin>')).toMatchObject({ format: 'json', readAsJsonBecause: why });
+  });
+
   it('tells a CR-only input from its head, without reading it all', async () => {
     const row = '{"prompt":"a"}\r';
     const chunk = row.repeat(Math.ceil(16_384 / row.length));
