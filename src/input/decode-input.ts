@@ -167,7 +167,7 @@ function checkStart(source: string, first: Buffer, encoding: InputEncoding | und
   if (utf16) throw new InputError(`${source}: looks like UTF-16 text without a byte-order mark: pass --encoding ${utf16}`);
 }
 
-/** The first `NUL_AT_START` bytes are the file's start: a NUL there is a binary file, said as such. */
+/** The first `NUL_AT_START` bytes are the file's start (unless text was passed on before): a NUL there is a binary file, said as such. */
 const NUL_AT_START = 8192;
 
 /**
@@ -210,6 +210,8 @@ export async function* decodeInput(
   let afterCR = false;
   /** Text held while the head has not told: the lines before a bad byte depend on it. readLines holds it too. */
   let held: Buffer[] = [];
+  /** Whether text was passed on: its rows may be answered already, and a NUL after it is no file's start (see nulAt). */
+  let passedOn = false;
   function* emit(text: Buffer, last: boolean): Generator<Buffer> {
     if (breaks === undefined && !last) {
       if (text.length > 0) held.push(text);
@@ -217,7 +219,10 @@ export async function* decodeInput(
     }
     const out = held.length > 0 ? Buffer.concat([...held, text]) : text;
     held = [];
-    if (out.length > 0) yield out;
+    if (out.length > 0) {
+      passedOn = true;
+      yield out;
+    }
   }
 
   const start = (first: Buffer): Buffer => {
@@ -263,9 +268,13 @@ export async function* decodeInput(
     };
   };
 
-  /** A NUL near the start is a binary file: refused with nothing yielded. Later, its line is named. */
+  /**
+   * A NUL near the start is a binary file: refused with nothing yielded. Later, or once text was
+   * passed on (a pipe's first lines, whose rows may be answered: a NUL in its next write is a line
+   * of a text, not the start of a binary file), its line is named.
+   */
   const nulAt = (text: Buffer, at: number): Checked => {
-    if (bytesBefore + at < NUL_AT_START) {
+    if (!passedOn && bytesBefore + at < NUL_AT_START) {
       return {
         out: text.subarray(0, 0),
         error: new InputError(`${source}: this is a binary file (it contains NUL bytes), not prompts: export it as .csv, .jsonl or .txt`),

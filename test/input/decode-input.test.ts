@@ -124,6 +124,16 @@ describe('decodeInput', () => {
     },
   );
 
+  it('a NUL in the first 8 KB after lines were passed on (a pipe written twice) names its line: it is no binary file', async () => {
+    const { text, error } = await decodeUntilError([Buffer.from('a\nb\n'), Buffer.from('c\u0000d\ne\n')]);
+    expect(text).toBe('a\nb\n');
+    expect(error).toMatch(/^in\.txt:3: a NUL byte, which text does not have/);
+    // In the chunk the input starts with, or after text held whole (no line break yet), it is the start of a binary file.
+    for (const chunks of [[Buffer.from('a\nb\nc\u0000d\n')], [Buffer.from('ab'), Buffer.from('c\u0000d\ne\n')]]) {
+      expect((await decodeUntilError(chunks)).error).toMatch(/^in\.txt: this is a binary file \(it contains NUL bytes\)/);
+    }
+  });
+
   // TextDecoder sent these as U+FFFD without a word: the prompt "�" went out and was billed.
   const le = (text: string) => Buffer.from(`\uFEFF${text}`, 'utf16le');
   const be = (text: string) => le(text).swap16();
