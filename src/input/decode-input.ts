@@ -165,7 +165,25 @@ function checkStart(source: string, first: Buffer, encoding: InputEncoding | und
   }
   const utf16 = encoding === 'utf-16le' || encoding === 'utf-16be' ? undefined : looksUtf16(first);
   if (utf16) throw new InputError(`${source}: looks like UTF-16 text without a byte-order mark: pass --encoding ${utf16}`);
+  if (encodingGiven && (encoding === 'utf-16le' || encoding === 'utf-16be') && looksUtf8(first)) {
+    throw new InputError(
+      `${source}: looks like UTF-8, not ${ENCODING_NAMES[encoding]}: it has line breaks but no NUL byte, which UTF-16 text with line breaks always has (0A 00); drop --encoding ${encoding}`,
+    );
+  }
 }
+
+/**
+ * UTF-8 (or ASCII) text read under a wrong `--encoding utf-16…`, which would go out as CJK mojibake:
+ * line feed bytes, none of them a UTF-16 line feed's (`0A 00` / `00 0A`: no NUL at all), all valid
+ * UTF-8, and no control character text has not (UTF-16 Gurmukhi, U+0A15…, is `15 0A…` to bytes). Real
+ * UTF-16 is said so only when it has no line break, no byte order mark, and reads as such UTF-8.
+ */
+function looksUtf8(first: Buffer): boolean {
+  return first.includes(0x0a) && !first.includes(0) && !first.some(isOddControl) && isUtf8(first.subarray(0, first.length - incompleteTail(first)));
+}
+
+/** A C0 control byte text does not hold: not a tab, a line break, a form feed or ESC (terminal colours). */
+const isOddControl = (b: number): boolean => b < 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0b && b !== 0x0c && b !== 0x0d && b !== 0x1b;
 
 /** The first `NUL_AT_START` bytes are the file's start (unless text was passed on before): a NUL there is a binary file, said as such. */
 const NUL_AT_START = 8192;

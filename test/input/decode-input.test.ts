@@ -103,6 +103,36 @@ describe('decodeInput', () => {
     expect(await decodeUntilError([bytes], encoding)).toEqual({ text: '', error: expect.stringMatching(message) });
   });
 
+  // UTF-16 with a line break always has a NUL (`0A 00`): these went out as CJK mojibake, exit 0.
+  it.each([
+    ['utf-16le', 'hello there\nworld peace\n', 'UTF-16LE'],
+    ['utf-16be', 'hello there\nworld peace\n', 'UTF-16BE'],
+    ['utf-16le', 'café ☕\r\nnaïve\n', 'UTF-16LE'],
+    ['utf-16le', 'one line, then the cut\nsecond line with no end', 'UTF-16LE'],
+  ] as Array<[InputEncoding, string, string]>)('refuses UTF-8 text under --encoding %s (%j), naming the flag to drop', async (encoding, text, name) => {
+    const bytes = Buffer.from(text);
+    for (const chunks of [[bytes], [bytes, Buffer.from('more\n')]]) {
+      expect(await decodeUntilError(chunks, encoding)).toEqual({
+        text: '',
+        error: `in.txt: looks like UTF-8, not ${name}: it has line breaks but no NUL byte, which UTF-16 text with line breaks always has (0A 00); drop --encoding ${encoding}`,
+      });
+    }
+  });
+
+  it.each([
+    ['LE, no BOM', 'utf-16le', Buffer.from('hello there\nworld\n', 'utf16le')],
+    ['BE, no BOM', 'utf-16be', Buffer.from('hello there\nworld\n', 'utf16le').swap16()],
+    ['LE, a BOM', 'utf-16le', Buffer.from('\uFEFFhello there\nworld\n', 'utf16le')],
+    ['BE, a BOM', 'utf-16be', Buffer.from('\uFEFFhello there\nworld\n', 'utf16le').swap16()],
+    ['LE, CJK only', 'utf-16le', Buffer.from('日本語\n中文\n', 'utf16le')],
+    ['BE, CJK only', 'utf-16be', Buffer.from('日本語\n中文\n', 'utf16le').swap16()],
+    // No line break, every byte ASCII (`2A 0A 70 0A…`), LF bytes and all: control bytes say it is no UTF-8 text.
+    ['LE, Gurmukhi on one line', 'utf-16le', Buffer.from('ਪੰਜਾਬੀ ਕਿਤਾਬ', 'utf16le')],
+  ] as Array<[string, InputEncoding, Buffer]>)('reads real UTF-16 (%s) under --encoding', async (_name, encoding, bytes) => {
+    const text = new TextDecoder(encoding).decode(bytes);
+    expect(await decode([bytes], encoding)).toBe(text);
+  });
+
   it.each([['utf-8'], ['utf-16le']] as Array<[InputEncoding]>)('a BOM that agrees with --encoding %s is fine', async (encoding) => {
     expect(await decode([Buffer.from('\uFEFFhé\n', encoding === 'utf-8' ? 'utf8' : 'utf16le')], encoding)).toMatch(/^\uFEFF?hé\n$/);
   });
