@@ -2,6 +2,7 @@ import type { CsvError, InfoRecord } from 'csv-parse';
 import { InputError } from '../errors.js';
 import { CsvLineEnds, restoreCR } from './crlf.js';
 import { checkedDelimiter, planCsv } from './csv-row.js';
+import { openQuoteLine, quoteLeftOpen } from './open-quote-line.js';
 import type { InputOptions } from './input-options.js';
 import { type RecordedSource, recordSource } from './replay-source.js';
 import { readFailure } from './source.js';
@@ -74,7 +75,19 @@ export async function readCsvHeader(
   } finally {
     parser.destroy();
   }
-  if (failure && !header) throw new InputError(`${options.source}:${headerStart(source.read)}: cannot parse the CSV header (${restoreCR(failure.message)})`);
+  if (failure && !header) {
+    const line = headerStart(source.read);
+    // csv-parse names the line it reached at the end of the input as the quote's.
+    const text = source.read
+      .map(String)
+      .join('')
+      .replace(/^\uFEFF/, '')
+      .replaceAll('\r\n', '\n')
+      .replaceAll('\r', ' ');
+    const message =
+      failure.code === 'CSV_QUOTE_NOT_CLOSED' ? quoteLeftOpen(line + (openQuoteLine(text, checkedDelimiter(options)) ?? 0)) : restoreCR(failure.message);
+    throw new InputError(`${options.source}:${line}: cannot parse the CSV header (${message})`);
+  }
   return header;
 }
 

@@ -9,6 +9,7 @@ import { fallbackId } from './record-id.js';
 import { guardSource, readFailure } from './source.js';
 import { keptFields, problemRecord } from './to-record.js';
 import { MAX_LINE_CHARS } from './read-lines.js';
+import { openQuoteLine, quoteLeftOpen } from './open-quote-line.js';
 
 /** What csv-parse yields with `info: true, raw: true`: cells keyed by their position (see `columns` below). */
 interface ParsedRow {
@@ -102,7 +103,9 @@ export async function* readCsvRecords(input: InputSource, options: InputOptions)
       lastSkipped.lastLine = Math.max(lastSkipped.lastLine, span.lastLine);
       return;
     }
-    lastSkipped = { after: parser.info.records, ...span, message: restoreCR(err.message), inHeader: header === undefined };
+    // csv-parse names the line it reached at the end of the input as the quote's: said in our words, with the quote's.
+    const message = err.code === 'CSV_QUOTE_NOT_CLOSED' ? quoteLeftOpen(span.line + (openQuoteLine(raw ?? '', delimiter) ?? 0)) : restoreCR(err.message);
+    lastSkipped = { after: parser.info.records, ...span, message, inHeader: header === undefined };
     skipped.push(lastSkipped);
   });
 

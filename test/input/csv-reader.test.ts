@@ -318,9 +318,25 @@ describe('csv input', () => {
         expect(records.map(brief)).toEqual([
           { line: 2, id: '1', prompt: 'fine' },
           { line: 3, id: '2', prompt: '"oops"x' },
-          problemRow(4, expect.stringMatching(/^rows\.csv:4: malformed CSV record spanning lines 4-5 \(Quote Not Closed/)),
+          problemRow(
+            4,
+            'rows.csv:4: malformed CSV record spanning lines 4-5 (a quote opened on line 4 is never closed: the rest of the file was read into its cell; close it, or double the quotes inside a quoted cell)',
+          ),
         ]);
       }
+    });
+
+    it("names the line the open quote is on, not csv-parse's last line", async () => {
+      const open = await csv('id,prompt\n1,good\n2,"open forever\n3,x\n4,y\n');
+      expect(open[1]?.problem?.message).toBe(
+        'rows.csv:3: malformed CSV record spanning lines 3-5 (a quote opened on line 3 is never closed: the rest of the file was read into its cell; close it, or double the quotes inside a quoted cell)',
+      );
+      // A quoted cell over two lines closed, then one left open on the record's second line.
+      const later = await csv('id;prompt;note\n1;"a\nb";"open\n3;x\n', { csvDelimiter: ';' });
+      expect(later.map((r) => r.problem?.message)).toEqual([
+        expect.stringMatching(/^rows\.csv:2: malformed CSV record spanning lines 2-4 \(a quote opened on line 3 is never closed/),
+      ]);
+      await expect(csv('\nid,"prompt\n1,a\n')).rejects.toThrow(/^rows\.csv:2: cannot parse the CSV header \(a quote opened on line 2 is never closed: /);
     });
 
     it('keeps the explicit id and the prompt cell on a problem record', async () => {
