@@ -2,6 +2,7 @@ import module from 'node:module';
 import path from 'node:path';
 import { defaultCacheDir } from '../cache/cache-dir.js';
 import { makeDirs } from '../util/make-dirs.js';
+import { othersCanWrite } from '../util/others-can-write.js';
 
 /** Where the code cache goes unless NODE_COMPILE_CACHE says otherwise: the user's own cache dir. */
 export function compileCacheDir(env: NodeJS.ProcessEnv): string {
@@ -29,6 +30,8 @@ export function enableCompileCache(env: NodeJS.ProcessEnv = process.env, enable 
   if (env.NODE_DISABLE_COMPILE_CACHE || env.NODE_COMPILE_CACHE) return;
   try {
     const dir = compileCacheDir(env);
+    // Under a home others could write to (HOME=/tmp, another user's .cache): V8 would run their code.
+    if (othersCanWrite(dir)) return;
     // Made here, the user's alone: node's own recursive mkdir spins for ever where mkdir fails with
     // ENOENT under a parent that exists (XDG_CACHE_HOME under /proc hung every run on node 24).
     makeDirs(dir, 0o700);

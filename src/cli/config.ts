@@ -26,6 +26,7 @@ import { STDOUT_NAMES } from './std-stream-names.js';
 import { maskedBaseUrl } from './masked-base-url.js';
 import { isHttpUrl, splitModelNames, baseUrlForm } from './parse-flags.js';
 import { isAzureHost } from '../provider/openai-url.js';
+import { othersCanWrite } from '../util/others-can-write.js';
 import { checkApiKey, checkHeaderVariables } from './check-api-key.js';
 
 /** Everything a run needs, resolved from flags, environment and terminal facts; no optional guesswork left. */
@@ -669,7 +670,12 @@ function resolveCache(flags: RawFlags, env: NodeJS.ProcessEnv): CliConfig['cache
   if (flags.cacheDir === undefined && noCacheFromEnv(env)) return undefined;
   const chosenBy = cacheDirSource(flags.cacheDir, env);
   try {
-    return { dir: resolveCacheDir(flags.cacheDir, env), explicit: chosenBy !== undefined, ...(chosenBy ? { chosenBy } : {}) };
+    const dir = resolveCacheDir(flags.cacheDir, env);
+    // The default place only: a directory named by --cache-dir or LLM_BATCH_CACHE_DIR (a team's shared
+    // cache) is the user's choice of whom to trust.
+    const unsafe = chosenBy === undefined ? othersCanWrite(dir) : undefined;
+    if (unsafe) return { dir: '', explicit: false, unusable: `the default cache directory ${dir} could be changed by another user (${unsafe})` };
+    return { dir, explicit: chosenBy !== undefined, ...(chosenBy ? { chosenBy } : {}) };
   } catch (err) {
     if (err instanceof NoHomeError) return { dir: '', explicit: false, unusable: err.message };
     throw err;

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import vm from 'node:vm';
 import type { CliIo, HeldSignals } from './io.js';
+import { othersCanWrite } from '../util/others-can-write.js';
 import { compileCacheDir } from './compile-cache.js';
 import { cacheFilesIn, readIfThere, writeCodeCache } from '../util/code-cache-file.js';
 import { removeQuietly } from '../util/remove-quietly.js';
@@ -113,6 +114,8 @@ function codeCacheFiles(source: string, mtimeMs: number, env: NodeJS.ProcessEnv)
   } catch {
     return undefined; // no home to keep it in: a start without it
   }
+  // The default place, under a home others could write to: their code would run as this user's.
+  if (!env.NODE_COMPILE_CACHE && othersCanWrite(dir)) return undefined;
   const stem = path.join(dir, `cli-${build}-${process.version}-${process.arch}`);
   return { full: `${stem}.v8`, partial: `${stem}.partial.v8` };
 }
