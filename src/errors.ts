@@ -52,6 +52,17 @@ export class OutputClosedError extends RunError {
 }
 
 /**
+ * The output is locked by another live run (the next cron tick while last night's still writes): a
+ * refusal like any, but the --summary-json that says `"running"` is that run's, and stays.
+ */
+export class OutputLockedError extends RunError {
+  override readonly name = 'OutputLockedError';
+  constructor(message: string) {
+    super(message, 'output');
+  }
+}
+
+/**
  * A write to the output failed once the run was under way (a full disk, a file-size limit, an I/O
  * error): a stop like the reader leaving, not a refusal. What was written stays (at most a torn last
  * line, which --resume repairs), so the run still ends with its summary, report and resume command.

@@ -1,6 +1,7 @@
 import { writeWholeFile } from '../util/own-fd.js';
 import { createStats } from '../engine/stats.js';
-import { ExitCode, isNamedStop, type NamedStop, type RunError } from '../errors.js';
+import fs from 'node:fs';
+import { ExitCode, isNamedStop, OutputLockedError, type NamedStop, type RunError } from '../errors.js';
 import { internalErrorMessage } from './internal-error.js';
 import { buildSummary, type RunSummary } from '../ui/summary.js';
 import { apiKeyOf, inputFileOf, type CliConfig } from './config.js';
@@ -51,6 +52,8 @@ function errorStop(err: RunError): ErrorStop {
  */
 export function writeRefusedSummary(config: CliConfig, err: RunError, phase: RunPhase = { sending: false }): void {
   if (!config.summaryJson) return;
+  // The run holding the output wrote that it is running: its summary, which this refusal must not replace.
+  if (err instanceof OutputLockedError && saysRunning(config.summaryJson)) return;
   // Sent, but no figures to say: the run had ended in order, and its own summary says how.
   const soFar = phase.sending && !phase.summing ? phase.soFar : undefined;
   if (phase.sending && !soFar) return;
@@ -100,11 +103,45 @@ export function markRunning(config: CliConfig): void {
   writeSummaryQuietly(config.summaryJson, { ...zeroFigures(config.model), input: inputFileOf(config), stopped: 'running', error: null, exitCode: null });
 }
 
-/** Writes a refusal's summary; one that cannot be written (the refusal's reason, a full disk) adds nothing to the refusal's own line. */
+/**
+ * Writes a refusal's summary; one that cannot be written (the refusal's reason, a full disk) adds
+ * nothing to the refusal's own line. What a failed write left (a full disk: an empty file, or part of
+ * one) is removed: `jq .failed` of an empty file printed nothing and exited 0.
+ */
 export function writeSummaryQuietly(file: string, summary: RefusedSummary | ErrorSummary | RunningSummary): void {
   try {
     writeWholeFile(file, `${JSON.stringify(summary, null, 2)}\n`);
   } catch {
     // The error is the news.
+    if (!isStreamTarget(file)) removeTorn(file);
+  }
+}
+
+/** Removes `file` when it reads as no whole JSON (a write cut short); one it cannot read is left alone. */
+function removeTorn(file: string): void {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch {
+    return;
+  }
+  if (readJson(text) === undefined) fs.rmSync(file, { force: true });
+}
+
+/** Text's JSON; undefined when it is no whole JSON (torn). */
+function readJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether the summary file says a run is running (markRunning's). */
+function saysRunning(file: string): boolean {
+  try {
+    return (readJson(fs.readFileSync(file, 'utf8')) as { stopped?: unknown } | undefined)?.stopped === 'running';
+  } catch {
+    return false;
   }
 }

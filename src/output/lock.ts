@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, linkSync, openSync, readFileSync, readlinkSync, renameSync, statSync, unlinkSync, utimesSync } from 'node:fs';
 import { writeAllSync } from '../util/write-all-sync.js';
 import { hostname } from 'node:os';
-import { RunError } from '../errors.js';
+import { OutputLockedError, RunError } from '../errors.js';
 import { errnoCode, errorMessage } from '../util/error-message.js';
 import { lockOwnerAlive } from './lock-owner.js';
 import { lockPath as lockFileOf } from './side-paths.js';
@@ -253,7 +253,7 @@ export function acquireLock(outputPath: string, options: AcquireOptions = {}): L
     // Our own text, written by this call before a takeover's rename put it back (see holds above).
     if (wrote && found.raw === text) return makeHandle(lockPath, text, note);
     const refusal = heldBy(lockPath, found.info, found.mtimeMs, found.raw);
-    if (refusal !== undefined) throw new RunError(`Cannot write to ${outputPath}: ${refusal}`, 'output');
+    if (refusal !== undefined) throw new OutputLockedError(`Cannot write to ${outputPath}: ${refusal}`);
     note = takeOverNote(lockPath, found.info, found.mtimeMs);
     try {
       removeStale(lockPath, found.raw);

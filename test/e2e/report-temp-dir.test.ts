@@ -97,3 +97,30 @@ describe('llm-batch report of a results file it cannot use', () => {
     expect(fs.readdirSync(dir).sort()).toEqual([name, 'tmp']);
   });
 });
+
+describe('a TMPDIR that is missing or cannot be written (a cron job under env -i, a locked-down service)', () => {
+  it('the copy is kept beside the report instead, and removed: the report is written, exit 0; a summary says so', async () => {
+    writePrompts(dir, 'p.txt', ['one', 'two']);
+    const r = await runCli(['p.txt', '--mock', '--report', 'r.html', '-o', 'rows.txt', '--summary-json', 's.json'], {
+      env: { TMPDIR: path.join(dir, 'no-such-tmp') },
+      cwd: dir,
+    });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/report of 2 rows written to r\.html/);
+    expect(JSON.parse(fs.readFileSync(path.join(dir, 's.json'), 'utf8'))).toMatchObject({ ok: 2, exitCode: 0 });
+    expect(fs.readdirSync(dir).filter((f) => f.startsWith('.llm-batch-report-'))).toEqual([]);
+  });
+
+  it('--report /dev/stdout with no TMPDIR to keep the copy in: refused before anything is sent, in one line, exit 2', async () => {
+    writePrompts(dir, 'p.txt', ['one']);
+    const r = await runCli(['p.txt', '--mock', '--report', '/dev/stdout', '-o', '/dev/null', '--summary-json', 's.json'], {
+      env: { TMPDIR: path.join(dir, 'no-such-tmp') },
+      cwd: dir,
+    });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(
+      /^llm-batch: --report \/dev\/stdout: the rows go to no results file .* set TMPDIR to a writable directory, or write the rows with -o FILE\.jsonl\n$/,
+    );
+    expect(r.stderr).not.toMatch(/internal error|mkdtemp/);
+  });
+});

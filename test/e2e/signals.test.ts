@@ -86,6 +86,43 @@ describe('SIGINT / SIGTERM', () => {
     },
   );
 
+  it('-q: a SIGTERM (`timeout` in cron) still says the run was interrupted, not the resume command alone', async () => {
+    const prompts = Array.from({ length: 20 }, (_, i) => `quiet q${i}`);
+    const input = writePrompts(ctx.dir, 'p.txt', prompts);
+    const out = path.join(ctx.dir, 'out.jsonl');
+    ctx.server.options.latencyMs = 300;
+    const run = start(ctx, [input, '-o', out, '-c', '2', '-q']);
+    await until(() => run.exited() || completeLineCount(out) >= 2, 'a few rows');
+    run.child.kill('SIGTERM');
+    const r = await run.exit;
+    expect(r.code, r.stderr).toBe(130);
+    const lines = r.stderr.trim().split('\n');
+    expect(lines[0]).toMatch(/^llm-batch: interrupted: \d+ ok, 0 failed, \d+ not run/);
+    expect(lines.at(-1)).toMatch(/^llm-batch: to finish the rest, run: .*--resume/);
+  });
+
+  it('the next cron tick refused by the lock leaves the running run\'s --summary-json ("running") alone', async () => {
+    const prompts = Array.from({ length: 20 }, (_, i) => `locked q${i}`);
+    const input = writePrompts(ctx.dir, 'p.txt', prompts);
+    const out = path.join(ctx.dir, 'out.jsonl');
+    const summary = path.join(ctx.dir, 's.json');
+    ctx.server.options.latencyMs = 300;
+    const first = start(ctx, [input, '-o', out, '-c', '1', '-q', '--resume', '--summary-json', summary]);
+    try {
+      await until(() => first.exited() || completeLineCount(out) >= 1, 'a row');
+      const running = fs.readFileSync(summary, 'utf8');
+      expect(JSON.parse(running)).toMatchObject({ stopped: 'running', exitCode: null });
+      const second = await waitForExit(spawnCli([input, '-o', out, '-q', '--resume', '--summary-json', summary, '--base-url', ctx.server.url]));
+      expect(second.code).toBe(2);
+      expect(second.stderr).toMatch(/in use by another llm-batch run/);
+      expect(fs.readFileSync(summary, 'utf8')).toBe(running);
+    } finally {
+      first.child.kill('SIGTERM');
+    }
+    expect((await first.exit).code).toBe(130);
+    expect(JSON.parse(fs.readFileSync(summary, 'utf8'))).toMatchObject({ stopped: 'interrupted', exitCode: 130 });
+  });
+
   it('stops even while stdin is still open and silent (tail -f | llm-batch): exit 130 at once, rows kept', async () => {
     const prompts = Array.from({ length: 3 }, (_, i) => `open stdin q${i}`);
     const out = path.join(ctx.dir, 'out.jsonl');
