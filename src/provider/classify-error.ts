@@ -37,7 +37,7 @@ function networkCode(err: unknown): string | undefined {
 
 /** The server's words in an error response: one line, its status not repeated, at most 500 characters. */
 export function serverMessage(err: APIError): string {
-  let msg = (providerErrorMessage(err.error) ?? err.message).replace(/\s+/g, ' ').trim();
+  let msg = (providerErrorMessage(err.error, err.status) ?? err.message).replace(/\s+/g, ' ').trim();
   // The row says `HTTP 502: …` already: the status once (nginx titles its page "502 Bad Gateway").
   if (err.status !== undefined && msg.startsWith(`${err.status} `)) msg = msg.slice(String(err.status).length + 1);
   if (msg === 'status code (no body)') msg = 'no body';

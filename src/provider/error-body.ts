@@ -94,17 +94,25 @@ export function bodyErrorWords(body: unknown): string | undefined {
   return words ?? cap(oneLine(JSON.stringify(error)));
 }
 
+/** Statuses whose words the run reads for its pace, its budget or a stop: 402, 403, 413, 429. */
+const OWN_WORDS_ONLY = new Set([402, 403, 413, 429]);
+
 /**
  * An OpenAI-shaped error's message, on one line. OpenRouter says "Provider returned error" for any
  * upstream failure, with the upstream's own body in `metadata.raw` (a JSON string, text or an
  * object) and its name in `metadata.provider_name`: that cause is added, "Provider returned error
  * (Groq): context length exceeded". Undefined when the error has no message.
  */
-export function providerErrorMessage(error: unknown): string | undefined {
+export function providerErrorMessage(error: unknown, status?: number): string | undefined {
   if (!isObject(error)) return undefined;
   const message = str(error['message']);
   const metadata = error['metadata'];
   if (!isObject(metadata) || message === undefined) return message;
+  // A limit, a bill or a refusal of one provider's is not the run's: its words (Groq's "tokens per
+  // minute (TPM): Limit 6000", "requests per day") would pace, cut or stop a whole OpenRouter run,
+  // which routes elsewhere. Said for other failures (a context too long, a provider's 5xx).
+  const code = status ?? (typeof error['code'] === 'number' ? error['code'] : Number(error['code']));
+  if (OWN_WORDS_ONLY.has(code)) return message;
   const raw = metadata['raw'];
   const text = typeof raw === 'string' ? raw : isObject(raw) ? JSON.stringify(raw) : '';
   // An OpenAI-shaped body, which errorWords leaves to the SDK: its message.

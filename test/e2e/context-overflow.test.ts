@@ -68,4 +68,14 @@ describe.concurrent('a prompt longer than the model takes (Ollama)', () => {
       "HTTP 400: Provider returned error (Mock): This model's maximum context length is 8192 tokens. However, your messages resulted in 9000 tokens.";
     expect(rowsOf(r)[0]!.error).toEqual({ type: 'http', status: 400, code: 'context_length_exceeded', message: said });
   });
+
+  it("OpenRouter's 429 carrying one provider's limit (Groq's 600 TPM, try again in 1m30s): retried as a plain 429, the run not paced to it nor stopped", async () => {
+    const { run, server } = await fresh();
+    const prompts = ['limited [[fault:upstream429*1]]', ...Array.from({ length: 9 }, (_, i) => `fine ${i}`)];
+    const file = writePrompts(dir, 'upstream429.txt', prompts);
+    const r = await run([file, '--no-cache', '-c', '4', '-q']);
+    expect([r.code, r.stderr]).toEqual([0, '']);
+    expect(rowsOf(r).map((row) => row.error)).toEqual(Array(10).fill(null));
+    expect(server.countFor(prompts[0]!)).toBe(2);
+  });
 });

@@ -41,6 +41,8 @@ export type FaultKind =
   | 'flagged'
   /** OpenRouter's 400 for a provider's failure: "Provider returned error", the cause in `metadata.raw` only. */
   | 'upstream400'
+  /** OpenRouter's 429 for one provider's limit: Groq's words ("tokens per minute (TPM): Limit 600") in `metadata.raw` only. */
+  | 'upstream429'
   /** A 403 for the model alone: OpenAI's `model_not_found` for a project without access to it. */
   | 'no-access'
   /** A plain 403, as a server that refuses a key with 403 rather than 401 answers every request. */
@@ -346,6 +348,7 @@ const FAULT_KIND_KEYS = {
   flagged: true,
   'no-access': true,
   upstream400: true,
+  upstream429: true,
   forbidden: true,
   '404': true,
   '407': true,
@@ -1016,6 +1019,15 @@ export async function startMockServer(initial: MockServerOptions = {}): Promise<
           });
           const error = { code: 400, message: 'Provider returned error', metadata: { raw, provider_name: 'Mock' } };
           return sendJson(res, rec, 400, JSON.stringify({ error }), ctx.headers);
+        }
+        case 'upstream429': {
+          const raw = JSON.stringify({
+            error: {
+              message: 'Rate limit reached for model llama-3.3-70b on tokens per minute (TPM): Limit 600, Used 590, Requested 265. Please try again in 1m30s.',
+            },
+          });
+          const error = { code: 429, message: 'Provider returned error', metadata: { raw, provider_name: 'Groq' } };
+          return sendJson(res, rec, 429, JSON.stringify({ error }), ctx.headers);
         }
         case 'no-access':
           return sendJson(

@@ -137,6 +137,15 @@ describe("providerErrorMessage: OpenRouter's upstream cause", () => {
     );
   });
 
+  it("a 429, 402, 403 or 413: the message alone, whose words the run's pace, budget and stops read (one provider's limit is not the run's)", () => {
+    const groq = JSON.stringify({ error: { message: 'Rate limit reached on tokens per minute (TPM): Limit 600, Used 590, Requested 265.' } });
+    const error = { message: 'Provider returned error', code: 429, metadata: { raw: groq, provider_name: 'Groq' } };
+    expect(providerErrorMessage(error)).toBe('Provider returned error');
+    expect(providerErrorMessage({ ...error, code: '429' })).toBe('Provider returned error');
+    for (const status of [402, 403, 413, 429]) expect(providerErrorMessage({ ...error, code: undefined }, status)).toBe('Provider returned error');
+    expect(providerErrorMessage({ ...error, code: undefined }, 400)).toMatch(/^Provider returned error \(Groq\): Rate limit reached/);
+  });
+
   it('no message: undefined', () => {
     expect(providerErrorMessage({ code: 500 })).toBeUndefined();
     expect(providerErrorMessage('text')).toBeUndefined();
