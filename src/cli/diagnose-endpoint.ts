@@ -20,11 +20,8 @@ export function diagnoseEndpoint(message: string, config: CliConfig, viaProxy: b
   }
   if (code === STOPPED_CONNECTING) {
     const where = endpointUrl(config);
-    // --retries 0 made no retry: what stopped it was refusals that outlasted every request out (circuit-breaker.ts).
-    const refused =
-      config.retries === 0 ? `since the first refusal, ${BREAKER_THRESHOLD} later requests included` : `for ${GONE_MS / 1000} s, a retry included`;
     return (
-      `every connection has been refused ${refused} (${detail}), so the run stopped rather than fail every prompt: ` +
+      `every connection has been refused for ${GONE_MS / 1000} s, a retry included (${detail}), so the run stopped rather than fail every prompt: ` +
       `${viaProxy ? `the proxy for ${where}` : where} answered earlier and went away: did the server stop, or is it restarting? Answered rows are kept`
     );
   }

@@ -15,6 +15,9 @@ import type { RunBudget } from '../budget/run-budget.js';
 /** Answer tokens assumed for a request without max_tokens, in token budgets and estimates. */
 export const DEFAULT_COMPLETION_TOKENS = 256;
 
+/** Retries of a failed attempt unless --retries says (and at least these for a refused connection: see lastChance). */
+export const DEFAULT_RETRIES = 3;
+
 /** What the engine needs; the CLI builds it from flags, a library user writes it by hand. */
 export interface BatchOptions {
   /** Sends one attempt (see `createOpenAIComplete`), or a `complete` of the caller's own. */
@@ -215,7 +218,7 @@ export function resolveBatchOptions(options: BatchOptions): ResolvedBatchOptions
     concurrency: options.concurrency ?? 8,
     timeoutMs: options.timeoutMs ?? 600_000,
     idleTimeoutMs: options.idleTimeoutMs ?? 90_000,
-    retries: options.retries ?? 3,
+    retries: options.retries ?? DEFAULT_RETRIES,
     order: options.order ?? 'completion',
     deltaEvents: options.deltaEvents ?? true,
     defaultCompletionTokens: options.defaultCompletionTokens ?? DEFAULT_COMPLETION_TOKENS,

@@ -127,10 +127,10 @@ export interface BreakerFailure {
  * goes away (a local server that crashed: connections refused), once every attempt for GONE_MS,
  * a retry among them, was refused.
  *
- * A run that retries nothing (--retries 0) has no retry to wait for: there each attempt that fails
- * is a prompt's failed row, and a second of refusals a thousand of them. Its no-response timeouts,
- * and its refusals after a success, stop it once they have outlasted every request out when they
- * began and BREAKER_THRESHOLD requests sent since failed the same way (see Outlast).
+ * A run that retries nothing (--retries 0) has no retry to time out too: there each timeout is a
+ * prompt's failed row. Its no-response timeouts stop it once they have outlasted every request out
+ * when they began and BREAKER_THRESHOLD requests sent since timed out too (see Outlast). Its refused
+ * connections are retried all the same (they sent nothing), so the GONE_MS rule holds there as well.
  */
 export class CircuitBreaker {
   private armed = true;
@@ -188,7 +188,7 @@ export class CircuitBreaker {
       this.silentSince = undefined;
       this.silentCount = 0;
     }
-    if (!this.armed) return this.goneFor(failure, attempt, now, sent);
+    if (!this.armed) return this.goneFor(failure, attempt, now);
     if (code === undefined || !(code === NO_RESPONSE || ENDPOINT_CODES.has(code)) || (this.seen !== undefined && code !== this.seen)) {
       // A different failure: the endpoint answers in more than one way, so it is not simply unusable.
       this.armed = false;
@@ -212,24 +212,18 @@ export class CircuitBreaker {
 
   /**
    * After a success: STOPPED_CONNECTING once the server has refused every connection for GONE_MS, a
-   * retry among them; in a run that retries nothing, once the refusals have outlasted every request
-   * out when they began and BREAKER_THRESHOLD sent since were refused too (a second of refusals
-   * would be a thousand failed rows there).
+   * retry among them. A refused connection is retried under --retries 0 too (it sent nothing: see
+   * the engine's lastChance), so a restart within that second fails no prompt whatever --retries is.
    */
-  private goneFor(failure: BreakerFailure, attempt: number, now: number, sent: BreakerAttempt): string | undefined {
+  private goneFor(failure: BreakerFailure, attempt: number, now: number): string | undefined {
     if (failure.code !== undefined && GONE_CODES.has(failure.code)) {
       const gone = (this.gone ??= { since: now, count: 0, retried: false });
       gone.count++;
       if (attempt > 1) gone.retried = true;
-      const outlasted = this.outlasted(sent);
-      const retried = gone.retried && now - gone.since >= GONE_MS;
-      return gone.count >= BREAKER_THRESHOLD && (retried || outlasted) ? STOPPED_CONNECTING : undefined;
+      return gone.count >= BREAKER_THRESHOLD && gone.retried && now - gone.since >= GONE_MS ? STOPPED_CONNECTING : undefined;
     }
     // An answer of any kind: the server is there. (A reset or a timeout says nothing either way.)
-    if (failure.status !== undefined) {
-      this.gone = undefined;
-      this.streak = undefined;
-    }
+    if (failure.status !== undefined) this.gone = undefined;
     return undefined;
   }
 }

@@ -144,26 +144,25 @@ describe('CircuitBreaker', () => {
       return { breaker, send };
     };
 
-    it('a server that went away: every request out cut, then BREAKER_THRESHOLD later ones refused, stopped at once (no GONE_MS to wait)', () => {
+    it('a server that went away: its refusals are retried (they sent nothing), so the GONE_MS rule stops it, not the first refusals', () => {
       const { breaker, send } = noRetries();
       breaker.onSuccess();
-      // -c 4: four out when the server dies; one is refused, three more (sent before it) are cut or refused.
+      // -c 4: four out when the server dies, all refused within milliseconds: a restart may be under way.
       const out = send(4);
-      expect(breaker.onFailure(refused, 1, 0, { serial: out[0]!, othersOut: 3 })).toBeUndefined();
-      breaker.ended(out[1]!);
-      expect(breaker.onFailure({ code: 'ECONNRESET' }, 1, 1, { serial: out[1]!, othersOut: 2 })).toBeUndefined();
-      for (const serial of out.slice(2)) {
+      for (const [i, serial] of out.entries()) {
         breaker.ended(serial);
-        expect(breaker.onFailure(refused, 1, 2, { serial, othersOut: 1 })).toBeUndefined();
+        expect(breaker.onFailure(refused, 1, i, { serial, othersOut: 3 - i })).toBeUndefined();
       }
-      // The prompts sent since: refused too, the third of them stops the run, 5 ms in.
-      const later = send(BREAKER_THRESHOLD);
-      for (const serial of later.slice(0, -1)) {
+      // Their retries, refused too, before a second has passed: still no stop.
+      const again = send(4);
+      for (const serial of again) {
         breaker.ended(serial);
-        expect(breaker.onFailure(refused, 1, 3, { serial, othersOut: 1 })).toBeUndefined();
+        expect(breaker.onFailure(refused, 2, GONE_MS / 2, { serial, othersOut: 0 })).toBeUndefined();
       }
-      breaker.ended(later.at(-1)!);
-      expect(breaker.onFailure(refused, 1, 5, { serial: later.at(-1)!, othersOut: 0 })).toBe(STOPPED_CONNECTING);
+      // A second of refusals, a retry among them: the server is gone.
+      const [last] = send(1);
+      breaker.ended(last!);
+      expect(breaker.onFailure(refused, 3, GONE_MS, { serial: last!, othersOut: 0 })).toBe(STOPPED_CONNECTING);
     });
 
     it('stray refusals at -c 64 while the other requests are still out (a slow server, a flaky network): never stopped', () => {
