@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { sanitizeName } from '../ui/sanitize.js';
 import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { ExitCode, RunError } from '../errors.js';
@@ -132,7 +133,9 @@ export async function runCacheCommand(argv: readonly string[], io: CliIo): Promi
             );
           else {
             const answers = `${count(s.entries)} ${s.entries === 1 ? 'answer' : 'answers'}`;
-            io.stdout.write(`${s.path}\n${answers} · ${diskSize(s.bytesOnDisk)} on disk · oldest ${dateOf(s.oldest)} · newest ${dateOf(s.newest)}\n`);
+            io.stdout.write(
+              `${sanitizeName(s.path)}\n${answers} · ${diskSize(s.bytesOnDisk)} on disk · oldest ${dateOf(s.oldest)} · newest ${dateOf(s.newest)}\n`,
+            );
           }
           return ExitCode.ok;
         };
@@ -154,7 +157,7 @@ export async function runCacheCommand(argv: readonly string[], io: CliIo): Promi
             io.stdout.write(`${JSON.stringify({ path: `${dirOf()}/${STORE_FILE}`, exists: false, entries: 0, bytesOnDisk: 0, oldest: null, newest: null })}\n`);
           else
             io.stdout.write(
-              `${dirOf()}\nno response cache there: ${fs.existsSync(dirOf()) ? 'no answer has been stored in the directory yet' : 'the directory does not exist'}\n`,
+              `${sanitizeName(dirOf())}\nno response cache there: ${fs.existsSync(dirOf()) ? 'no answer has been stored in the directory yet' : 'the directory does not exist'}\n`,
             );
           return ExitCode.ok;
         }

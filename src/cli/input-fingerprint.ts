@@ -69,15 +69,18 @@ export async function inputChange(
   encoding?: InputEncoding,
 ): Promise<string | null> {
   if (previous.hash === current.hash) return null;
-  if (typeof previous.bytes === 'number' && (await onlyLineEndsChanged(file, previous as { hash: unknown; bytes: number }, current, encoding))) return null;
   if (typeof previous.bytes !== 'number') {
     return `the input ${file} changed since the output was started (older runs recorded only a hash, so appended prompts cannot be told from edits)`;
   }
+  // Read whole only when the input did not just grow (the common resume reads its first bytes alone).
+  const converted = () => onlyLineEndsChanged(file, previous as { hash: unknown; bytes: number }, current, encoding);
   if (current.bytes < previous.bytes) {
+    if (await converted()) return null;
     return `the input ${file} is shorter than when the output was started (${counted(previous.bytes, 'byte')} then, ${counted(current.bytes, 'byte')} now): prompts were removed or edited`;
   }
   const prefix = await fingerprintFile(file, previous.bytes);
   if (prefix?.hash !== previous.hash) {
+    if (await converted()) return null;
     return `the input ${file} was edited since the output was started (not just added to: its first ${counted(previous.bytes, 'byte')} differ)`;
   }
   const joined = await joinedLine(file, previous.bytes, encoding);

@@ -99,6 +99,11 @@ describe("the commands' lines naming files: report, merge, compact, cache", () =
       expect(r.stderr, JSON.stringify(r.stderr)).not.toMatch(raw);
     }
     expect(runs[0]!.stderr).toContain('written to esc\uFFFD]0;PWNED\uFFFD\uFFFD[2J.html');
+    // `cache stats` names its directory on stdout, as plain text: shown as safely.
+    const stats = await runCli(['cache', 'stats', '--cache-dir', path.join(dir, 'no\u001b[2Jcache')], { cwd: dir });
+    expect(stats.code, stats.stderr).toBe(0);
+    expect(stats.stdout).toContain('no\uFFFD[2Jcache\n');
+    expect(stats.stdout).not.toMatch(raw);
     // The page written to a terminal (`report -o -`): its title and data say the name, escaped.
     const page = await runCli(['report', hostile, '-o', '-'], { cwd: dir });
     expect(page.code, page.stderr).toBe(0);
