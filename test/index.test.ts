@@ -474,15 +474,16 @@ describe('runBatch: a stop of the whole run', () => {
       ExitCode.usage,
       ['a0', 'a1'],
     ],
-    // The first 3 attempts all refused: the first two prompts' rows say so, the third trips the
-    // breaker, and with no retries that was its last attempt: its row says so too.
+    // The first 3 attempts all refused: a refused connection sent nothing, so even with no retries
+    // each prompt has retries left (README: Retry policy), and the third refusal trips the breaker:
+    // no rows, --resume asks them.
     [
       'an unreachable endpoint',
       0,
       () => new AttemptError('connection', 'connection failed (ECONNREFUSED)', { code: 'ECONNREFUSED' }),
       'unreachable',
       ExitCode.unreachable,
-      ['connection', 'connection', 'connection'],
+      [],
     ],
   ])('%s is thrown as a RunError with its code and exit code, after the rows made before it', async (_name, failAt, error, code, exitCode, before) => {
     const { complete, sent } = failingAt(failAt, error);

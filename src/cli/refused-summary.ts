@@ -108,9 +108,9 @@ export function markRunning(config: CliConfig): void {
  * nothing to the refusal's own line. What a failed write left (a full disk: an empty file, or part of
  * one) is removed: `jq .failed` of an empty file printed nothing and exited 0.
  */
-export function writeSummaryQuietly(file: string, summary: RefusedSummary | ErrorSummary | RunningSummary): void {
+export function writeSummaryQuietly(file: string, summary: RefusedSummary | ErrorSummary | RunningSummary, write = writeWholeFile): void {
   try {
-    writeWholeFile(file, `${JSON.stringify(summary, null, 2)}\n`);
+    write(file, `${JSON.stringify(summary, null, 2)}\n`);
   } catch {
     // The error is the news.
     if (!isStreamTarget(file)) removeTorn(file);

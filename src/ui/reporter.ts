@@ -132,9 +132,10 @@ export function createPlainReporter(options: ReporterOptions): Reporter {
     row: () => {},
     finish(summary) {
       // With --quiet the summary still reports failures: cron mails stderr, and a run whose every
-      // request failed (a wrong URL, an outage) must not pass in silence. Nor a stopped one: a
-      // `timeout`'s SIGTERM left "to finish the rest, run: …" alone, with no word of why.
-      if (!options.quiet || summary.failed > 0 || summary.skippedFailed > 0 || summary.stopped) {
+      // request failed (a wrong URL, an outage) must not pass in silence. Nor an interrupted one (a
+      // `timeout`'s SIGTERM), which has no stop line of its own: "to finish the rest, run: …" came
+      // alone, with no word of why.
+      if (!options.quiet || summary.failed > 0 || summary.skippedFailed > 0 || summary.stopped === 'interrupted') {
         const line = formatSummaryLine(summary, options.style, { retryFailed: options.retryFailed });
         const width = options.columns?.();
         write(width ? wrapParts(line, width, options.textWidth) : line);

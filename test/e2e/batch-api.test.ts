@@ -748,7 +748,9 @@ describe('--batch-api: Ctrl-C while waiting', () => {
     child.kill('SIGINT');
     const r = await exited;
     expect(r.code, r.stderr).toBe(130);
+    // And that it was interrupted (-q keeps the summary line of a signal's stop).
     expect(stderrLines(r)).toEqual([
+      expect.stringMatching(/^llm-batch: interrupted: 0 ok, 0 failed/),
       expect.stringMatching(/^llm-batch: 1 batch is still pending: it keeps running on the server; to continue, run: llm-batch /),
     ]);
     const command = /to continue, run: (llm-batch .*)$/m.exec(r.stderr)?.[1];
