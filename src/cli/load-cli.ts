@@ -4,6 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import vm from 'node:vm';
 import type { CliIo, HeldSignals } from './io.js';
+import { fnv1a } from '../util/fnv1a.js';
 import { othersCanWrite } from '../util/others-can-write.js';
 import { compileCacheDir } from './compile-cache.js';
 import { cacheFilesIn, readIfThere, writeCodeCache } from '../util/code-cache-file.js';
@@ -123,12 +124,8 @@ function codeCacheFiles(source: string, mtimeMs: number, env: NodeJS.ProcessEnv)
 /** 16 hex digits from the build's hash and the script's mtime: two FNV-1a passes, no crypto to load. */
 export function asBuilt(hash: string, mtimeMs: number): string {
   const text = `${hash}:${mtimeMs}`;
-  const fnv = (seed: number) => {
-    let h = seed;
-    for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
-    return (h >>> 0).toString(16).padStart(8, '0');
-  };
-  return fnv(0x811c9dc5) + fnv(0x050c5d1f);
+  const hex = (seed?: number) => fnv1a(text, seed).toString(16).padStart(8, '0');
+  return hex() + hex(0x050c5d1f);
 }
 
 /** Written whole or not at all; then the caches of all but the latest builds go. */

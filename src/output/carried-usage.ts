@@ -1,4 +1,5 @@
 import type { ResultRow, Usage } from '../types.js';
+import { fnv1a } from '../util/fnv1a.js';
 
 /**
  * Two usages added up (a re-ask's tokens to its row's, a replaced row's to the row that replaces
@@ -26,29 +27,40 @@ export function addUsage(total: Usage | null, usage: Usage | null): Usage | null
  * keys whose last row is still to come: superseded rows always come before the row that replaces them.
  */
 export function usageCarrier() {
-  /** Per key, the usage of each row left out, by when it was asked: one row copied twice is one spend. */
-  const carried = new Map<string, Map<string, Usage>>();
+  /**
+   * Per key, the usage of each row left out, by when it was asked (a hash of askedAt): one row copied
+   * twice is one spend. One entry in the common case (a prompt asked again once), a list beyond;
+   * held for every key whose replacing row is still to come (a million of them compacting a resumed run).
+   */
+  const carried = new Map<string, Paid | Paid[]>();
   let unstamped = 0;
   return {
     /** A row left out: its usage waits for the row that replaces it. */
     drop(key: string, row: CarriedRow): void {
       if (!row.usage || row.cached === true) return;
-      let rows = carried.get(key);
-      if (!rows) carried.set(key, (rows = new Map()));
-      rows.set(askedAt(row) ?? `#${unstamped++}`, row.usage);
+      const stamp = askedAt(row);
+      const paid: Paid = { at: stamp === undefined ? -++unstamped : stamp, usage: row.usage };
+      const before = carried.get(key);
+      if (before === undefined) carried.set(key, paid);
+      else {
+        const list = Array.isArray(before) ? before : [before];
+        const same = list.findIndex((p) => p.at === paid.at);
+        if (same >= 0) list[same] = paid;
+        else list.push(paid);
+        if (!Array.isArray(before)) carried.set(key, list);
+      }
     },
     /**
      * The row kept for `key`, with the usage of the rows it replaced added to its own. A copy of it
      * left out (the same row twice in the file: a `cat a >> a`, a row appended again) adds nothing.
      */
     keep<R extends CarriedRow>(key: string, row: R): R {
-      const rows = carried.get(key);
-      if (!rows) return row;
+      const before = carried.get(key);
+      if (before === undefined) return row;
       carried.delete(key);
       const own = askedAt(row);
-      if (own !== undefined) rows.delete(own);
       let earlier: Usage | null = null;
-      for (const usage of rows.values()) earlier = addUsage(earlier, usage);
+      for (const paid of Array.isArray(before) ? before : [before]) if (paid.at !== own) earlier = addUsage(earlier, paid.usage);
       return row.cached === true || !earlier ? row : { ...row, usage: addUsage(earlier, row.usage) };
     },
     /** Forgets what was carried for rows not kept (another file's row replaces them, see mergeResults). */
@@ -58,13 +70,21 @@ export function usageCarrier() {
   };
 }
 
+/** A left-out row's usage, and when it was asked (negative: not known, so like no other row's). */
+interface Paid {
+  at: number;
+  usage: Usage;
+}
+
 type CarriedRow = Pick<ResultRow, 'usage' | 'cached' | 'started_at' | 'finished_at'>;
 
 /**
- * When a row's answer was asked and came, and what it spent: two rows that say the same are one
- * answer written twice (a Batch API's rows share their batch's times, never its spend).
+ * When a row's answer was asked and came, and what it spent, as a 32-bit hash: two rows that say
+ * the same are one answer written twice (a Batch API's rows share their batch's times, never its
+ * spend). Compared only among one prompt's rows, where a collision would take two to one.
  */
-function askedAt(row: CarriedRow): string | undefined {
+function askedAt(row: CarriedRow): number | undefined {
   const { usage } = row;
-  return row.started_at && row.finished_at && usage ? `${row.started_at}/${row.finished_at}/${usage.prompt_tokens}/${usage.completion_tokens}` : undefined;
+  if (!row.started_at || !row.finished_at || !usage) return undefined;
+  return fnv1a(`${row.started_at}/${row.finished_at}/${usage.prompt_tokens}/${usage.completion_tokens}`);
 }

@@ -4,12 +4,37 @@ import stringWidth from 'string-width';
 
 const segmenter = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
 
+/** Code units segmented at once (see graphemes). */
+const SEGMENT_SLICE = 2048;
+
 /**
  * What the user sees as one character (a grapheme cluster: an emoji with its modifiers and joiners,
  * a letter with its combining marks), so a row is never cut inside one.
  */
-function* graphemes(text: string): Generator<string> {
-  for (const { segment } of segmenter.segment(text)) yield segment;
+export function* graphemes(text: string): Generator<string> {
+  if (text.length <= SEGMENT_SLICE) {
+    for (const { segment } of segmenter.segment(text)) yield segment;
+    return;
+  }
+  // Slice by slice: node 20's segmenter takes time that grows with the square of the text (a 200 KB
+  // answer printed whole took 52 s, signals unheard). The last cluster of a slice may go on in the
+  // next (a joiner, a combining mark, the other of a flag's two letters): it is held and segmented with it.
+  // A slice never ends inside a surrogate pair: half a character is a cluster of its own, which
+  // would let the one before it go out before what follows could join it.
+  let held = '';
+  for (let at = 0; at < text.length; ) {
+    let end = Math.min(at + SEGMENT_SLICE, text.length);
+    const code = text.charCodeAt(end - 1);
+    if (end < text.length && code >= 0xd800 && code <= 0xdbff) end--;
+    let last: string | undefined;
+    for (const { segment } of segmenter.segment(held + text.slice(at, end))) {
+      if (last !== undefined) yield last;
+      last = segment;
+    }
+    held = last ?? '';
+    at = end;
+  }
+  if (held) yield held;
 }
 
 /** Columns `text` takes (no escape codes expected): string-width's Unicode tables, not our own. */

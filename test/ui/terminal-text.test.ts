@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RowWrapper, sanitize, textWidth, truncate } from '../../src/ui/terminal-text.js';
+import { graphemes, RowWrapper, sanitize, textWidth, truncate } from '../../src/ui/terminal-text.js';
 import { jsonForDisplay } from '../../src/ui/sanitize.js';
 
 describe('textWidth and truncate', () => {
@@ -152,5 +152,26 @@ describe('jsonForDisplay', () => {
     expect(shown).toContain('"mark": "x\u200ey"');
     expect(shown).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/);
     expect(JSON.parse(shown)).toEqual(value);
+  });
+});
+
+describe('graphemes of a long text, segmented slice by slice', () => {
+  const whole = (text: string) => [...new Intl.Segmenter(undefined, { granularity: 'grapheme' }).segment(text)].map((s) => s.segment);
+  it.each([
+    ['a family emoji (ZWJ)', '👨‍👩‍👧‍👦'],
+    ['a letter with combining marks', 'e\u0301\u0302\u0303'],
+    ['a flag (regional indicators)', '🇫🇷🇩🇪'],
+    ['CRLF', '\r\n'],
+    ['an astral character (a surrogate pair)', '𝄞'],
+  ])('%s across every slice boundary: the clusters of the whole text', (_name, cluster) => {
+    for (let pad = 2040; pad <= 2048; pad++) {
+      const text = 'x'.repeat(pad) + cluster + 'y'.repeat(3000) + cluster + 'z';
+      expect([...graphemes(text)]).toEqual(whole(text));
+    }
+  });
+
+  it('a long mixed text: the same clusters as segmented whole', () => {
+    const text = 'the quick brown fox — 狐狸 🦊 e\u0301 🇫🇷\r\n'.repeat(400);
+    expect([...graphemes(text)]).toEqual(whole(text));
   });
 });
