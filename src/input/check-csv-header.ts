@@ -1,8 +1,6 @@
 import type { CsvError, InfoRecord } from 'csv-parse';
 import { InputError } from '../errors.js';
-import { CsvLineEnds, restoreCR } from './crlf.js';
 import { checkedDelimiter, planCsv } from './csv-row.js';
-import { openQuoteLine, quoteLeftOpen } from './open-quote-line.js';
 import type { InputOptions } from './input-options.js';
 import { type RecordedSource, recordSource } from './replay-source.js';
 import { readFailure } from './source.js';
@@ -44,12 +42,10 @@ export async function readCsvHeader(
     raw: true,
     to: 1,
   });
-  // Line ends as the reader gives them to csv-parse, lone CRs marked (see CsvLineEnds).
-  const lineEnds = new CsvLineEnds(checkedDelimiter(options));
   let header: { record: string[]; line: number } | undefined;
   let failure: CsvError | undefined;
   parser.on('data', (item: { record: string[]; info: InfoRecord; raw: string }) => {
-    header ??= { record: item.record.map((name) => restoreCR(name).trim()), line: firstLine(item.info.lines, item.raw) };
+    header ??= { record: item.record.map((name) => name.trim()), line: firstLine(item.info.lines, item.raw) };
   });
   parser.on('error', (err: CsvError) => (failure ??= err));
   const ended = new Promise<void>((resolve) =>
@@ -62,11 +58,11 @@ export async function readCsvHeader(
     while (header === undefined && failure === undefined) {
       const next = await source.next();
       if (next.done) {
-        parser.end(lineEnds.end());
+        parser.end();
         await ended;
         break;
       }
-      parser.write(lineEnds.feed(typeof next.value === 'string' ? Buffer.from(next.value, 'utf8') : next.value));
+      parser.write(next.value);
       // csv-parse hands the record over on a later tick.
       await new Promise(setImmediate);
     }
@@ -75,19 +71,7 @@ export async function readCsvHeader(
   } finally {
     parser.destroy();
   }
-  if (failure && !header) {
-    const line = headerStart(source.read);
-    // csv-parse names the line it reached at the end of the input as the quote's.
-    const text = source.read
-      .map(String)
-      .join('')
-      .replace(/^\uFEFF/, '')
-      .replaceAll('\r\n', '\n')
-      .replaceAll('\r', ' ');
-    const message =
-      failure.code === 'CSV_QUOTE_NOT_CLOSED' ? quoteLeftOpen(line + (openQuoteLine(text, checkedDelimiter(options)) ?? 0)) : restoreCR(failure.message);
-    throw new InputError(`${options.source}:${line}: cannot parse the CSV header (${message})`);
-  }
+  if (failure && !header) throw new InputError(`${options.source}:${headerStart(source.read)}: cannot parse the CSV header (${failure.message})`);
   return header;
 }
 

@@ -2,14 +2,13 @@ import { pipeline } from 'node:stream';
 import type { InfoRecord } from 'csv-parse';
 import { InputError } from '../errors.js';
 import type { PromptRecord } from '../types.js';
-import { CsvLineEnds, csvLineEnds, restoreCR } from './crlf.js';
+import { crlfToLf } from './crlf.js';
 import { checkedDelimiter, csvRecord, planCsv, rowOf, type CsvPlan } from './csv-row.js';
 import type { InputOptions, InputSource } from './input-options.js';
 import { fallbackId } from './record-id.js';
 import { guardSource, readFailure } from './source.js';
 import { keptFields, problemRecord } from './to-record.js';
 import { MAX_LINE_CHARS } from './read-lines.js';
-import { openQuoteLine, quoteLeftOpen } from './open-quote-line.js';
 
 /** What csv-parse yields with `info: true, raw: true`: cells keyed by their position (see `columns` below). */
 interface ParsedRow {
@@ -47,21 +46,13 @@ export async function* readCsvRecords(input: InputSource, options: InputOptions)
   const delimiter = checkedDelimiter(options);
   const { parse } = await import('csv-parse');
   const { source } = options;
-  // Lone CRs reach csv-parse marked (see CsvLineEnds): its strings are restored before use.
-  const lineEnds = new CsvLineEnds(delimiter);
-  const restored = (record: Record<number, string | undefined>): Record<number, string | undefined> => {
-    if (!lineEnds.marked) return record;
-    const out: Record<number, string | undefined> = {};
-    for (const [key, value] of Object.entries(record)) out[Number(key)] = value === undefined ? value : restoreCR(value);
-    return out;
-  };
   let header: string[] | undefined;
   const parser = parse({
     // Header names are trimmed: `id, title, body` is common and the spaces are never meant. csv-parse
     // keys its rows by position: it would build them as plain objects, where a column named `__proto__`
     // is lost and two unnamed ones are one key (see rowOf).
     columns: (names: string[]) => {
-      header = names.map((name) => restoreCR(name).trim());
+      header = names.map((name) => name.trim());
       return names.map((_, i) => String(i));
     },
     bom: true,
@@ -103,9 +94,7 @@ export async function* readCsvRecords(input: InputSource, options: InputOptions)
       lastSkipped.lastLine = Math.max(lastSkipped.lastLine, span.lastLine);
       return;
     }
-    // csv-parse names the line it reached at the end of the input as the quote's: said in our words, with the quote's.
-    const message = err.code === 'CSV_QUOTE_NOT_CLOSED' ? quoteLeftOpen(span.line + (openQuoteLine(raw ?? '', delimiter) ?? 0)) : restoreCR(err.message);
-    lastSkipped = { after: parser.info.records, ...span, message, inHeader: header === undefined };
+    lastSkipped = { after: parser.info.records, ...span, message: err.message, inHeader: header === undefined };
     skipped.push(lastSkipped);
   });
 
@@ -124,7 +113,7 @@ export async function* readCsvRecords(input: InputSource, options: InputOptions)
       failure = err;
     }
   }
-  pipeline(endAtFailure(), csvLineEnds(lineEnds), parser, () => {});
+  pipeline(endAtFailure(), crlfToLf(), parser, () => {});
 
   let plan: CsvPlan | undefined;
   const planned = (): CsvPlan => {
@@ -153,12 +142,11 @@ export async function* readCsvRecords(input: InputSource, options: InputOptions)
     // The part of the over-long record csv-parse hands on when the input ends: no record of the file.
     if (tooLong && item.info.records > tooLong.after) break;
     const span = spanOf(item.info.lines, item.raw);
-    const cells = restored(item.record);
     yield* drain(item.info.records - 1, span.line - span.blankBefore);
     // A record over several lines that only relax_quotes could read: a quote left open on one line
     // (`1,"Great product`) took the rows after it, up to a later line whose quote it read as the close.
     // Sent, it was one prompt of five rows' text and the other rows had none, exit 0.
-    if (span.lastLine > span.line && relaxedAcrossLines(cells, span.raw)) {
+    if (span.lastLine > span.line && relaxedAcrossLines(item.record, item.raw)) {
       planned();
       yield problemRecord(
         { source, line: span.line, id: fallbackId(span.line, span.raw) },
@@ -167,7 +155,7 @@ export async function* readCsvRecords(input: InputSource, options: InputOptions)
       continue;
     }
     // `cat part-*.csv`: each part's header after the first is a row, and was sent as a prompt ("title — body").
-    if (repeatsHeader(cells, header!)) {
+    if (repeatsHeader(item.record, header!)) {
       planned();
       yield problemRecord(
         { source, line: span.line, id: fallbackId(span.line, span.raw) },
@@ -175,7 +163,7 @@ export async function* readCsvRecords(input: InputSource, options: InputOptions)
       );
       continue;
     }
-    const row = rowOf(planned(), cells);
+    const row = rowOf(planned(), item.record);
     const record = csvRecord(planned(), row, span.line, item.info.index, options);
     if (record !== undefined && options.keepFields !== undefined) record.fields = keptFields(row, options.keepFields);
     if (record !== undefined) yield record;
@@ -219,14 +207,12 @@ const quoted = (value: string): string => `"${value.replaceAll('"', '""')}"`;
  * line so far), and `raw` is the text it consumed for the record: blank lines it skipped before it, its
  * content, and possibly one trailing line break, which `info.lines` does not include yet (csv-parse counts
  * a break when it reads the character after it). Counting breaks inside the content gives the first line;
- * this is exact because csv-parse sees only the line breaks of the file (see CsvLineEnds): LF, a CRLF
- * made LF, and in a classic Mac file CR; a lone CR inside a line of any other reaches it marked. The
- * text returned is the record's as the file has it (its CRs restored).
+ * this is exact because CRLF was normalised to LF before parsing.
  */
 function spanOf(linesAtEvent: number, raw: string): { line: number; lastLine: number; blankBefore: number; raw: string } {
   const blank = /^[\r\n]*/.exec(raw)?.[0].length ?? 0;
   const content = raw.slice(blank).replace(/[\r\n]$/, '');
   let breaks = 0;
   for (const ch of content) if (ch === '\n' || ch === '\r') breaks++;
-  return { line: linesAtEvent - breaks, lastLine: linesAtEvent, blankBefore: blank, raw: restoreCR(content) };
+  return { line: linesAtEvent - breaks, lastLine: linesAtEvent, blankBefore: blank, raw: content };
 }

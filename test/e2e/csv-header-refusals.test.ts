@@ -87,7 +87,7 @@ describe('a CSV header that does not fit the flags is refused before any output 
     const r = await run([input, '-o', out, '-q']);
     expect(r.code).toBe(2);
     expect(siblings(out)).toEqual([]);
-    expect(r.stderr.trim()).toMatch(/^llm-batch: \S*broken-header\.csv:2: cannot parse the CSV header \(a quote opened on line 2 is never closed: /);
+    expect(r.stderr.trim()).toMatch(/^llm-batch: \S*broken-header\.csv:2: cannot parse the CSV header \(Quote Not Closed/);
   });
 
   it('--overwrite and --resume of an existing output: file and metadata are left byte for byte', async () => {
