@@ -12,7 +12,7 @@ import { recordSource } from '../input/replay-source.js';
 import { writesCsv, type CliConfig } from './config.js';
 import type { CliIo } from './io.js';
 import { isPlainObject } from '../util/is-plain-object.js';
-import { checkJsonInput } from '../input/json-reader.js';
+import { checkJsonInput, type ReadAsJson } from '../input/json-reader.js';
 import { openPipe, pipeSocket } from '../util/pipe-socket.js';
 import { onAbort } from '../util/on-abort.js';
 import { tooFewFilesLine } from './too-few-files.js';
@@ -24,8 +24,8 @@ export interface OpenedInput {
   source: string;
   format: InputFormat;
   close: () => Promise<void>;
-  /** Why the input was taken for a JSON array, when its first line said so (see sniffFormat). */
-  readAsJsonBecause?: string;
+  /** Why the input was taken for a JSON array, and on which line, when its first line said so (see sniffFormat). */
+  readAsJson?: ReadAsJson;
 }
 
 /**
@@ -34,13 +34,13 @@ export interface OpenedInput {
  * either (a question about JSON, or JSONL with a broken first row): guessing wrong would send every
  * row as text, so that is a usage error asking for --input-format. A line that opens a JSON array
  * (see isJsonArrayStart: `jq`'s `[`, or a whole array) is a `.json` array, read whole as one;
- * `readAsJsonBecause` says why, for the message of one that does not parse (text that starts with
+ * `readAsJson` says why, and on which line, for the message of one that does not parse (text that starts with
  * `["…"]` is no array: it says how to read it as text, as a `{` line that is no JSON object does).
  */
 export async function sniffFormat(
   stream: AsyncIterable<string | Buffer>,
   source: string,
-): Promise<{ format: InputFormat; stream: AsyncIterable<string | Buffer>; readAsJsonBecause?: string }> {
+): Promise<{ format: InputFormat; stream: AsyncIterable<string | Buffer>; readAsJson?: ReadAsJson }> {
   const recorded = recordSource(stream);
   // Chunks may cut a BOM or a character in two: decode as one stream.
   const decoder = new StringDecoder('utf8');
@@ -95,7 +95,7 @@ export async function sniffFormat(
       }
     }
   }
-  if (isJsonArrayStart(line)) return { format: 'json', stream: recorded.replay(failure), readAsJsonBecause: arrayStartWords(line, lineNo) };
+  if (isJsonArrayStart(line)) return { format: 'json', stream: recorded.replay(failure), readAsJson: { because: arrayStartWords(line, lineNo), line: lineNo } };
   const json = isJsonObject(line);
   if (!json && opensSpreadObject(line)) throw new UsageError(`${source}:${lineNo}: the first line is "{" alone: ${SPREAD_JSON}`);
   if (!json && line.startsWith('{')) {
@@ -122,7 +122,7 @@ export async function openInput(config: CliConfig, io: CliIo, stop?: AbortSignal
     if (opened.format === 'csv') return { ...opened, stream: await checkCsvHeader(opened.stream, inputOptionsFor(config, opened)) };
     if (opened.format === 'jsonl') return { ...opened, stream: await checkJsonlFields(opened.stream, inputOptionsFor(config, opened)) };
     if (opened.format === 'json') {
-      return { ...opened, stream: await checkJsonInput(opened.stream, inputOptionsFor(config, opened), opened.readAsJsonBecause) };
+      return { ...opened, stream: await checkJsonInput(opened.stream, inputOptionsFor(config, opened), opened.readAsJson) };
     }
   } catch (err) {
     await opened.close();
@@ -180,7 +180,7 @@ async function openSource(config: CliConfig, io: CliIo, stop: AbortSignal | unde
     return {
       stream: sniffed?.stream ?? decoded,
       format: sniffed?.format ?? (config.inputFormat === 'auto' ? 'txt' : config.inputFormat),
-      ...(sniffed?.readAsJsonBecause === undefined ? {} : { readAsJsonBecause: sniffed.readAsJsonBecause }),
+      ...(sniffed?.readAsJson === undefined ? {} : { readAsJson: sniffed.readAsJson }),
       source: '<stdin>',
       // After a stop, a read may still be waiting on a pipe that sends nothing: end it, so node can exit.
       close: async () => destroy(),

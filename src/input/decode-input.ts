@@ -174,12 +174,22 @@ function checkStart(source: string, first: Buffer, encoding: InputEncoding | und
 
 /**
  * UTF-8 (or ASCII) text read under a wrong `--encoding utf-16…`, which would go out as CJK mojibake:
- * line feed bytes, none of them a UTF-16 line feed's (`0A 00` / `00 0A`: no NUL at all), all valid
- * UTF-8, and no control character text has not (UTF-16 Gurmukhi, U+0A15…, is `15 0A…` to bytes). Real
- * UTF-16 is said so only when it has no line break, no byte order mark, and reads as such UTF-8.
+ * a line feed byte, none of them a UTF-16 line feed's (`0A 00` / `00 0A`: no NUL at all), all valid
+ * UTF-8, no control character text has not (UTF-16 Gurmukhi, U+0A15…, is `15 0A…` to bytes), 16
+ * bytes or more, and a space or a multi-byte UTF-8 character among them. UTF-16 without a byte order
+ * mark can read as ASCII only where it holds no ASCII character (each has a NUL byte): `上海` is
+ * `0A 4E 77 6D`, but such text has no space byte (`、` is `01 30`, `“` is `1C 20`), and a short
+ * first write of a pipe says too little either way.
  */
 function looksUtf8(first: Buffer): boolean {
-  return first.includes(0x0a) && !first.includes(0) && !first.some(isOddControl) && isUtf8(first.subarray(0, first.length - incompleteTail(first)));
+  return (
+    first.length >= 16 &&
+    first.includes(0x0a) &&
+    (first.includes(0x20) || first.some((b) => b >= 0x80)) &&
+    !first.includes(0) &&
+    !first.some(isOddControl) &&
+    isUtf8(first.subarray(0, first.length - incompleteTail(first)))
+  );
 }
 
 /** A C0 control byte text does not hold: not a tab, a line break, a form feed or ESC (terminal colours). */

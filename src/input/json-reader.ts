@@ -43,12 +43,13 @@ type CheckedSource = AsyncIterable<string> & { [PARSED]: ParsedJson };
  * Reads and parses a `.json` input whole and refuses, before an output file or its metadata is
  * created, one that is not JSON, not an array, or whose elements lack the fields the options name
  * (as checkJsonlFields refuses a JSONL's). Returns the input again, carrying its parse for the reader.
- * `readAsJsonBecause`: the input was taken for JSON by its first line (no extension said so), and
- * this is why; one that does not parse may be text (`["Fact check"] The moon…`): its message says
- * so, and how to read it as text.
+ * `readAsJson`: the input was taken for JSON by its first line (no extension said so), why, and that
+ * line; one that does not parse there (or on the next) may be text (`["Fact check"] The moon…`): its
+ * message says so, and how to read it as text. An array broken further on is an array (line 50's
+ * quote), whose lines as prompts would be fragments of JSON.
  */
-export async function checkJsonInput(input: InputSource, options: InputOptions, readAsJsonBecause?: string): Promise<AsyncIterable<string>> {
-  const parsed = await parseJsonInput(input, options, readAsJsonBecause);
+export async function checkJsonInput(input: InputSource, options: InputOptions, readAsJson?: ReadAsJson): Promise<AsyncIterable<string>> {
+  const parsed = await parseJsonInput(input, options, readAsJson);
   const checked: CheckedSource = {
     [PARSED]: parsed,
     async *[Symbol.asyncIterator]() {
@@ -58,7 +59,13 @@ export async function checkJsonInput(input: InputSource, options: InputOptions, 
   return checked;
 }
 
-async function parseJsonInput(input: InputSource, options: InputOptions, readAsJsonBecause?: string): Promise<ParsedJson> {
+/** Why an input was taken for a JSON array by its first line, and that line's number. */
+export interface ReadAsJson {
+  because: string;
+  line: number;
+}
+
+async function parseJsonInput(input: InputSource, options: InputOptions, readAsJson?: ReadAsJson): Promise<ParsedJson> {
   const checked = (input as Partial<CheckedSource>)[PARSED];
   if (checked) return checked;
   const { source } = options;
@@ -97,10 +104,9 @@ async function parseJsonInput(input: InputSource, options: InputOptions, readAsJ
         : lines === 'values'
           ? `${place}; this holds one JSON value a line: a .json file is one array of prompts (["…", "…"]), and JSONL (.jsonl) one object a line ({"prompt": "…"})`
           : place;
+    const maybeText = readAsJson !== undefined && (line === undefined || line <= readAsJson.line + 1);
     throw new InputError(
-      readAsJsonBecause === undefined
-        ? why
-        : `${why}; it was read as a JSON array because ${readAsJsonBecause}: if it is text, a prompt a line, pass --input-format txt`,
+      maybeText ? `${why}; it was read as a JSON array because ${readAsJson.because}: if it is text, a prompt a line, pass --input-format txt` : why,
     );
   }
   if (!Array.isArray(value)) {

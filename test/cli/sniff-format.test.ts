@@ -35,7 +35,7 @@ describe('sniffFormat (stdin with --input-format auto)', () => {
     ['[{"prompt": "a"},\n', 'line 1 starts with "[{"'],
     ['[ [1, 2],\n', 'line 1 starts with "[ ["'],
   ])('says why it took %j for a JSON array (for the message of one that does not parse)', async (text, why) => {
-    expect(await sniffFormat(chunks(text), '<stdin>')).toMatchObject({ format: 'json', readAsJsonBecause: why });
+    expect(await sniffFormat(chunks(text), '<stdin>')).toMatchObject({ format: 'json', readAsJson: { because: why } });
   });
 
   it('tells a CR-only input from its head, without reading it all', async () => {

@@ -28,12 +28,17 @@ describe.concurrent('a first line that starts like a JSON array', () => {
     expect(parseJsonl<{ prompt: string }>(text.stdout).map((x) => x.prompt)).toEqual(['["Fact check"] The moon is cheese', 'Second prompt']);
   });
 
-  it('in a file without an extension, an array broken on a later line: that line, and why', async () => {
+  it('in a file without an extension, an array broken on a later line: that line, and no advice to read it as text', async () => {
+    // Its lines as prompts would be fragments of JSON: the advice is for a failure on the line that made the guess, or the next.
     fs.writeFileSync(path.join(tmp.dir, 'prompts'), '\n[\n  "a",\n  "b" x\n]\n');
     const r = await runCli(['prompts', '--mock', '-o', 'out.jsonl'], { cwd: tmp.dir });
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(
-      /^llm-batch: prompts:4: not valid JSON at column 7 \(.*\); it was read as a JSON array because line 2 is "\[": if it is text, a prompt a line, pass --input-format txt\n$/,
+    expect(r.stderr).toMatch(/^llm-batch: prompts:4: not valid JSON at column 7 \([^)]*\)\n$/);
+    fs.writeFileSync(path.join(tmp.dir, 'prompts'), '\n[\nsome text\n');
+    const text = await runCli(['prompts', '--mock', '-o', 'out.jsonl'], { cwd: tmp.dir });
+    expect(text.code).toBe(2);
+    expect(text.stderr).toMatch(
+      /^llm-batch: prompts:3: .*; it was read as a JSON array because line 2 is "\[": if it is text, a prompt a line, pass --input-format txt\n$/,
     );
     expect(fs.existsSync(path.join(tmp.dir, 'out.jsonl'))).toBe(false);
   });

@@ -128,6 +128,10 @@ describe('decodeInput', () => {
     ['BE, CJK only', 'utf-16be', Buffer.from('日本語\n中文\n', 'utf16le').swap16()],
     // No line break, every byte ASCII (`2A 0A 70 0A…`), LF bytes and all: control bytes say it is no UTF-8 text.
     ['LE, Gurmukhi on one line', 'utf-16le', Buffer.from('ਪੰਜਾਬੀ ਕਿਤਾਬ', 'utf16le')],
+    // `0A 4E 77 6D`: an LF byte, all ASCII, valid UTF-8; but no space, and short.
+    ['LE, 上海 alone', 'utf-16le', Buffer.from('上海', 'utf16le')],
+    ['BE, 上海 alone', 'utf-16be', Buffer.from('上海', 'utf16le').swap16()],
+    ['LE, 上上上上上上上上 (every byte ASCII)', 'utf-16le', Buffer.from('上上上上上上上上', 'utf16le')],
   ] as Array<[string, InputEncoding, Buffer]>)('reads real UTF-16 (%s) under --encoding', async (_name, encoding, bytes) => {
     const text = new TextDecoder(encoding).decode(bytes);
     expect(await decode([bytes], encoding)).toBe(text);
