@@ -764,8 +764,14 @@ describe('a damaged cache file', () => {
     const dir = path.join(ctx.dir, 'killed');
     const input = writePrompts(ctx.dir, 'k.txt', ['quick one', '[[latency:60000]] slow']);
     const child = spawnCli([input, '--base-url', ctx.server.url, '--cache-dir', dir, '-o', path.join(ctx.dir, 'k.jsonl')]);
-    // The quick answer stored (its commit makes the file), the slow one still out.
-    await expect.poll(() => ctx.server.requests.length === 2 && fs.existsSync(path.join(dir, 'answers-v2.lmdb')), { timeout: 10_000 }).toBe(true);
+    // The quick answer stored and committed (as a reader sees it: the file alone may be there before
+    // the commit, and a kill then lost the answer under load), the slow one still out.
+    const stored = async () => {
+      if (ctx.server.requests.length !== 2 || !fs.existsSync(path.join(dir, 'answers-v2.lmdb'))) return false;
+      const stats = await runCli(['cache', 'stats', '--json', '--cache-dir', dir]);
+      return stats.code === 0 && (JSON.parse(stats.stdout) as { entries: number }).entries === 1;
+    };
+    await expect.poll(stored, { timeout: 20_000, interval: 200 }).toBe(true);
     child.kill('SIGKILL');
     await waitForExit(child);
     const mark = `answers-v2.lmdb-open.${child.pid}`;
