@@ -8,6 +8,7 @@ import { buildTimeline, type RunEvents } from './build-timeline.js';
 import type { OmittedFields, ReportData, RunFigures, UncollectedBatches } from './report-data.js';
 import type { ReportRow } from './report-row.js';
 import type { ReportPricing } from './row-cost.js';
+import { paidCarrier, stampOf } from '../output/carried-usage.js';
 
 export interface ReportInput {
   rows: readonly ReportRow[];
@@ -47,23 +48,17 @@ export function latestRows(rows: readonly ReportRow[]): { rows: ReportRow[]; sup
   if (last.size === rows.length) return { rows: [...rows], superseded: 0 };
   // A superseded row's tokens were paid for: they go to the row that replaces it, as --compact's do;
   // by when it was asked and what it spent, so one row copied twice (and a copy of the kept row) is one spend.
-  const carried = new Map<string, Map<string, Tokens>>();
+  const carrier = paidCarrier<Tokens>(addTokens);
   const kept: ReportRow[] = [];
-  const askedAt = (r: ReportRow, i: number) =>
-    r.startedMs !== null && r.finishedMs !== null ? `${r.startedMs}/${r.finishedMs}/${r.promptTokens}/${r.completionTokens}` : `#${i}`;
+  const askedAt = (r: ReportRow) =>
+    r.startedMs !== null && r.finishedMs !== null ? stampOf(r.startedMs, r.finishedMs, r.promptTokens, r.completionTokens) : undefined;
   rows.forEach((r, i) => {
     const key = keyOf(r, i);
     if (last.get(key) !== i) {
-      if (r.cached || (r.promptTokens === null && r.completionTokens === null)) return;
-      let paid = carried.get(key);
-      if (!paid) carried.set(key, (paid = new Map()));
-      paid.set(askedAt(r, i), r);
+      if (!r.cached && (r.promptTokens !== null || r.completionTokens !== null)) carrier.drop(key, askedAt(r), r);
       return;
     }
-    const paid = carried.get(key);
-    paid?.delete(askedAt(r, i));
-    let earlier: Tokens | undefined;
-    for (const t of paid?.values() ?? []) earlier = addTokens(earlier, t);
+    const earlier = carrier.take(key, askedAt(r));
     kept.push(earlier && !r.cached ? { ...r, ...addTokens(earlier, r) } : r);
   });
   return { rows: kept, superseded: rows.length - last.size };
@@ -71,7 +66,7 @@ export function latestRows(rows: readonly ReportRow[]): { rows: ReportRow[]; sup
 
 type Tokens = Pick<ReportRow, 'promptTokens' | 'completionTokens' | 'cachedTokens'>;
 
-function addTokens(a: Tokens | undefined, b: Tokens): Tokens {
+function addTokens(a: Tokens | null, b: Tokens): Tokens {
   const sum = (x: number | null | undefined, y: number | null | undefined) => (x === null || x === undefined ? (y ?? null) : x + (y ?? 0));
   return {
     promptTokens: sum(a?.promptTokens, b.promptTokens),
