@@ -251,12 +251,11 @@ export class RateGovernor {
     if (!first) return undefined;
     const now = this.clock.now();
     const cost = price(first.cost);
-    const tokenWait = Math.max(this.tokens?.delay(cost, now) ?? 0, this.tokenWindow?.delay(cost, now) ?? 0);
-    if (tokenWait > this.requests.delay(1, now)) {
+    if (this.tokenWait(cost, now) > this.requests.delay(1, now)) {
       // Held by the tokens a minute the server announced (x-ratelimit-limit-tokens), not the user's
       // --tpm: the requests a minute that allows at this request's charge. The request pace may
       // allow 588 a minute while 3,000 tokens a minute let out 11 requests of 265.
-      const server = Math.min(...[...this.learned.values()].map((l) => l.tokens ?? Infinity));
+      const server = this.tightest('tokens');
       if (!this.tokens || cost <= 0 || !Number.isFinite(server) || (this.userTpm !== undefined && this.userTpm <= server)) return undefined;
       return { perMinute: (this.tokens.ratePerSecond / cost) * 60, byTokens: true };
     }
@@ -474,12 +473,14 @@ export class RateGovernor {
     // the requests after it back by the time the slow pace would have needed for it.
     const wave = this.firstWave;
     const requestWait = wave ? wave.pace.delay(1, now) : this.requests.delay(1, now);
-    const otherWait = Math.max(
-      this.pausedUntil - now,
-      this.tokens ? this.tokens.delay(Math.max(0, cost), now) : 0,
-      this.tokenWindow ? this.tokenWindow.delay(Math.max(0, cost), now) : 0,
-    );
+    const otherWait = Math.max(this.pausedUntil - now, this.tokenWait(cost, now));
     return { delay: Math.max(requestWait, otherWait), requestWait, otherWait };
+  }
+
+  /** How long the token pace holds a request of `cost` tokens back: the rate's and the minute window's, the longer. */
+  private tokenWait(cost: number, now: number): number {
+    const tokens = Math.max(0, cost);
+    return Math.max(this.tokens ? this.tokens.delay(tokens, now) : 0, this.tokenWindow ? this.tokenWindow.delay(tokens, now) : 0);
   }
 
   /**
