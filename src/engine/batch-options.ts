@@ -5,6 +5,7 @@ import type { BatchEvent } from './events.js';
 import type { BatchStats } from './stats.js';
 import type { ResultRow } from '../types.js';
 import { createStats } from './stats.js';
+import { DEFAULT_RETRIES } from '../schedule/retry-policy.js';
 import { UsageError } from '../errors.js';
 import { isPlainObject } from '../util/is-plain-object.js';
 import { guardedComplete } from './guarded-complete.js';
@@ -14,9 +15,6 @@ import type { RunBudget } from '../budget/run-budget.js';
 
 /** Answer tokens assumed for a request without max_tokens, in token budgets and estimates. */
 export const DEFAULT_COMPLETION_TOKENS = 256;
-
-/** Retries of a failed attempt unless --retries says (and at least these for a refused connection: see lastChance). */
-export const DEFAULT_RETRIES = 3;
 
 /** What the engine needs; the CLI builds it from flags, a library user writes it by hand. */
 export interface BatchOptions {

@@ -1,13 +1,13 @@
 import { setMaxListeners } from 'node:events';
 import PQueue from 'p-queue';
 import type { BatchEvent, StopReason } from './events.js';
-import { DEFAULT_RETRIES, resolveBatchOptions, type BatchOptions, type ResolvedBatchOptions } from './batch-options.js';
+import { resolveBatchOptions, type BatchOptions, type ResolvedBatchOptions } from './batch-options.js';
 import { AttemptError, WatchedContext, type CompletionRequest, type CompletionResult, type FieldSwitch } from '../provider/completion.js';
 import { toCompletionRequest } from '../provider/request-body.js';
 import { DeadlineClock, attemptWithDeadlines, type DeadlineOptions } from './deadlines.js';
 import { RateGovernor, type TokenCost } from '../schedule/rate-governor.js';
 import { rateLimitHeadersIn, readRateLimitHeaders, readRetryAfter, type RateLimitHeaders, type RetryAfter } from '../schedule/rate-headers.js';
-import { backoffDelay, isRetryable } from '../schedule/retry-policy.js';
+import { backoffDelay, isRetryable, retriesFor } from '../schedule/retry-policy.js';
 import { CircuitBreaker, answerless, neverSent } from '../schedule/circuit-breaker.js';
 import { rejectsResponseFormat } from '../structured/response-format.js';
 import type { PromptRecord, ResultRow } from '../types.js';
@@ -593,16 +593,9 @@ class Engine {
     this.after(run, delayMs);
   }
 
-  /**
-   * Whether a record that has failed `failures` times is not tried again: its retries spent, or an
-   * error no retry mends. A refused connection sent nothing, so trying it again pays nothing twice:
-   * it has at least the default retries, --retries 0 too. A server's restart of a second then fails
-   * no prompt, and one that stays away is stopped by the breaker once a second of refusals, a retry
-   * among them, has passed, the prompts still waiting left without a row for --resume.
-   */
+  /** Whether a record that has failed `failures` times is not tried again: its retries spent (see retriesFor), or an error no retry mends. */
   private lastChance(error: AttemptError, failures: number): boolean {
-    const allowed = error.type === 'connection' && error.info.code === 'ECONNREFUSED' ? Math.max(this.o.retries, DEFAULT_RETRIES) : this.o.retries;
-    return failures > allowed || !isRetryable(error.type, error.info.status, error.info.code);
+    return failures > retriesFor(error.type, error.info.code, this.o.retries) || !isRetryable(error.type, error.info.status, error.info.code);
   }
 
   /**

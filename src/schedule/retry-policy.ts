@@ -24,6 +24,19 @@ export function isRetryable(type: ErrorType, status?: number, code?: string): bo
   }
 }
 
+/** Retries of a failed attempt unless --retries says. */
+export const DEFAULT_RETRIES = 3;
+
+/**
+ * The retries a record has for a failure of this kind: `retries` (--retries), and at least the
+ * default for a refused connection, which sent nothing, so trying it again pays nothing twice,
+ * --retries 0 too: a server's restart of a second then fails no prompt, and one that stays away is
+ * stopped by the circuit breaker once a second of refusals, a retry among them, has passed.
+ */
+export function retriesFor(type: ErrorType, code: string | undefined, retries: number): number {
+  return type === 'connection' && code === 'ECONNREFUSED' ? Math.max(retries, DEFAULT_RETRIES) : retries;
+}
+
 export interface BackoffOptions {
   /** @default 500 */
   baseMs?: number;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { backoffDelay, isRetryable } from '../../src/schedule/retry-policy.js';
+import { backoffDelay, DEFAULT_RETRIES, isRetryable, retriesFor } from '../../src/schedule/retry-policy.js';
 import type { ErrorType } from '../../src/types.js';
 
 describe('isRetryable', () => {
@@ -130,4 +130,14 @@ describe('backoffDelay with retry-after', () => {
       }
     },
   );
+});
+
+describe('retriesFor', () => {
+  it('a refused connection (nothing sent) has at least the default retries, --retries 0 too; any other failure has --retries', () => {
+    expect(retriesFor('connection', 'ECONNREFUSED', 0)).toBe(DEFAULT_RETRIES);
+    expect(retriesFor('connection', 'ECONNREFUSED', 5)).toBe(5);
+    expect(retriesFor('connection', 'ECONNRESET', 0)).toBe(0);
+    expect(retriesFor('timeout', undefined, 0)).toBe(0);
+    expect(retriesFor('http', 'ECONNREFUSED', 1)).toBe(1);
+  });
 });
