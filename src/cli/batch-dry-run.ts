@@ -5,7 +5,7 @@ import { runLimitField } from './chat-base-url.js';
 import type { StructuredRequest } from '../structured/types.js';
 import type { PromptRecord } from '../types.js';
 import { count } from '../ui/number-format.js';
-import { jsonForDisplay } from '../ui/sanitize.js';
+import { jsonForDisplay } from '../util/sanitize.js';
 import { createRedactor } from '../redact.js';
 import type { CliConfig } from './config.js';
 import { OPENAI_V1 } from '../provider/openai-url.js';

@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { sanitizeName } from '../ui/sanitize.js';
+import { sanitizeName } from '../util/sanitize.js';
 import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { ExitCode, RunError } from '../errors.js';

@@ -21,7 +21,7 @@ import type { StructuredRequest } from '../structured/types.js';
 import type { ChatMessage, PromptRecord } from '../types.js';
 import type { StructuredSetup } from './structured-setup.js';
 import { capUsd, count, exactUsd, usd } from '../ui/number-format.js';
-import { jsonForDisplay, sanitize, sanitizeName } from '../ui/sanitize.js';
+import { jsonForDisplay, sanitize, sanitizeName } from '../util/sanitize.js';
 import { contextWindowOf } from './context-windows.js';
 import { createRedactor } from '../redact.js';
 import { clipForDisplay, MAX_SHOWN_CHARS } from './clip-body.js';

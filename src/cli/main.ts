@@ -17,7 +17,7 @@ import { envKeyRedactor, internalErrorLine, isBug } from './internal-error.js';
 import { tooFewFilesLine } from './too-few-files.js';
 import { runErrorExit } from './run-error-exit.js';
 import { refuseKeyInArguments } from './key-in-arguments.js';
-import { sanitizeName } from '../ui/sanitize.js';
+import { sanitizeName } from '../util/sanitize.js';
 import { closestWord } from '../util/closest-word.js';
 
 /** bin/ takes the process's own IO from here: one entry, one build of the CLI (scripts/bundle.mjs). */

@@ -3,7 +3,7 @@ import { readProblem } from './path-problem.js';
 import { checkStdinNotDirectory } from './check-input.js';
 import { StringDecoder } from 'node:string_decoder';
 import { RunError, UsageError } from '../errors.js';
-import { sanitize } from '../ui/sanitize.js';
+import { sanitize } from '../util/sanitize.js';
 import { checkCsvHeader, checkJsonlFields, checkTextFields, type InputFormat, type InputOptions } from '../input/index.js';
 import { decodeInput } from '../input/decode-input.js';
 import { inputDecoding } from './input-decoding.js';

@@ -1,6 +1,6 @@
 import type { PriceLookup } from '../budget/prices.js';
 import { PRICES_AS_OF } from '../pricing.js';
-import { sanitize } from '../ui/sanitize.js';
+import { sanitize } from '../util/sanitize.js';
 
 /**
  * Said once after a run whose --prices file has entries that priced nothing while the table priced

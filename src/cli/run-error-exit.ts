@@ -1,5 +1,5 @@
 import { OutputClosedError, type RunError } from '../errors.js';
-import { sanitizeName } from '../ui/sanitize.js';
+import { sanitizeName } from '../util/sanitize.js';
 import { createKeyRedactor } from '../redact.js';
 import type { CliIo } from './io.js';
 

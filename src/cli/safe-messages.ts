@@ -1,4 +1,4 @@
-import { sanitizeName } from '../ui/sanitize.js';
+import { sanitizeName } from '../util/sanitize.js';
 import type { CliIo } from './io.js';
 
 /** A message line, up to its line end; a progress line drawn after it (no line end yet) is not one. */

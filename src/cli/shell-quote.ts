@@ -1,4 +1,4 @@
-import { TERMINAL_CONTROL } from '../ui/sanitize.js';
+import { TERMINAL_CONTROL } from '../util/sanitize.js';
 
 /**
  * An argument as a POSIX shell reads it back, safe to print on a terminal: plain words bare, others

@@ -1,4 +1,4 @@
-import { sanitizeName } from '../ui/sanitize.js';
+import { sanitizeName } from '../util/sanitize.js';
 import type { CliConfig } from './config.js';
 import type { CliIo } from './io.js';
 import type { StructuredSetup } from './structured-setup.js';

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import tty from 'node:tty';
 import { UsageError } from '../errors.js';
-import { sanitize, sanitizeName } from '../ui/sanitize.js';
+import { sanitize, sanitizeName } from '../util/sanitize.js';
 import type { CliConfig } from './config.js';
 import { pathProblem, readProblem } from './path-problem.js';
 import { unwritableReason } from './check-writable.js';

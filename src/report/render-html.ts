@@ -1,6 +1,7 @@
 import type { ReportData } from './report-data.js';
 import type { PageAssets } from './page-assets.js';
 import { bidiShown } from '../util/bidi.js';
+import { controlsEscaped, sanitizeName } from '../util/sanitize.js';
 
 /** Text for HTML element content and attribute values. */
 export function escapeHtml(s: string): string {
@@ -8,27 +9,22 @@ export function escapeHtml(s: string): string {
 }
 
 /**
- * What would act on a terminal were the page written to one (`report -o -`): C1 controls (U+009B is a
- * CSI on its own), DEL and the bidi controls, which JSON.stringify leaves as they are.
- */
-const TERMINAL_ACTIVE = /[\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
-
-/**
  * JSON that is safe inside a <script> element: no `<` at all (so no `</script>` or `<!--` can end or
  * bend it, whatever a prompt or answer holds), and the two line separators JavaScript once refused.
- * Nor, as a `\uXXXX` escape (the same string once parsed), anything that acts on a terminal.
+ * Nor anything that would act on a terminal were the page written to one (`report -o -`): C1
+ * controls, DEL and the bidi controls as `\uXXXX` escapes, the same string once parsed.
  */
 export function scriptJson(value: unknown): string {
-  return JSON.stringify(value)
-    .replace(/</g, '\\u003c')
-    .replace(/\u2028/g, '\\u2028')
-    .replace(/\u2029/g, '\\u2029')
-    .replace(TERMINAL_ACTIVE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return controlsEscaped(
+    JSON.stringify(value)
+      .replace(/</g, '\\u003c')
+      .replace(/\u2028/g, '\\u2028')
+      .replace(/\u2029/g, '\\u2029'),
+  );
 }
 
 /** The title as the page's HTML shows it: a control in a file name (an escape sequence) as `�`. */
-const CONTROLS = new RegExp(`[\\u0000-\\u001f${TERMINAL_ACTIVE.source.slice(1, -1)}]`, 'g');
-const titleText = (title: string) => escapeHtml(bidiShown(title).replace(CONTROLS, '\ufffd'));
+const titleText = (title: string) => escapeHtml(sanitizeName(bidiShown(title)));
 
 /** Inline code must not close its own element. */
 function inlineSafe(code: string, tag: 'script' | 'style'): string {

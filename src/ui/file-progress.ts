@@ -1,6 +1,6 @@
 import { foregroundCheck } from './foreground.js';
 import { toAscii } from './plain-text.js';
-import { sanitizeName } from './sanitize.js';
+import { sanitizeName } from '../util/sanitize.js';
 import { screenedStream, type StatusLine } from './screen.js';
 import { duration } from './number-format.js';
 

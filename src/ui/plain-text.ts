@@ -1,4 +1,4 @@
-import { sanitize } from './sanitize.js';
+import { sanitize } from '../util/sanitize.js';
 
 /**
  * A locale that is explicitly not UTF-8 (`LANG=C`, `LC_ALL=POSIX`, `…ISO-8859-1`) shows `·`, `…`

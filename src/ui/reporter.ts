@@ -1,7 +1,7 @@
 import type { BatchEvent } from '../engine/events.js';
 import type { ResultRow } from '../types.js';
 import { toAscii } from './plain-text.js';
-import { sanitizeName } from './sanitize.js';
+import { sanitizeName } from '../util/sanitize.js';
 import { formatSummaryLine, type RunSummary, type SummaryStyle } from './summary.js';
 
 /** Everything the run tells people, on stderr. Data never goes through here. */

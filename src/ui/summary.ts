@@ -8,7 +8,7 @@ import type { ResultRow, Usage } from '../types.js';
 import { cutOffAt } from '../finish-reason.js';
 import { count, duration, rate, usd } from './number-format.js';
 import type { ModelFigures } from './model-tally.js';
-import { sanitize, sanitizeName } from './sanitize.js';
+import { sanitize, sanitizeName } from '../util/sanitize.js';
 
 /** Cost of one model's tokens at list prices; `usd` is null for a model with no known price. */
 export interface ModelCost {

@@ -7,7 +7,7 @@ import { count, duration } from './number-format.js';
 import { RateMeter, formatBarLine, waitingText, type BarLayout, type ProgressSnapshot } from './progress.js';
 import type { Screen, StatusLine } from './screen.js';
 import { toAscii } from './plain-text.js';
-import { sanitizeName } from './sanitize.js';
+import { sanitizeName } from '../util/sanitize.js';
 
 type Stream = NodeJS.WritableStream & { isTTY?: boolean; columns?: number; rows?: number; _refreshSize?: () => void };
 /** A `Stream` whose writes made within `frame(draw)` go out as one. */

@@ -12,10 +12,6 @@ const SEGMENT_SLICE = 2048;
  * a letter with its combining marks), so a row is never cut inside one.
  */
 export function* graphemes(text: string): Generator<string> {
-  if (text.length <= SEGMENT_SLICE) {
-    for (const { segment } of segmenter.segment(text)) yield segment;
-    return;
-  }
   // Slice by slice: node 20's segmenter takes time that grows with the square of the text (a 200 KB
   // answer printed whole took 52 s, signals unheard). The last cluster of a slice may go on in the
   // next (a joiner, a combining mark, the other of a flag's two letters): it is held and segmented with it.
@@ -65,7 +61,7 @@ export function truncate(text: string, width: number, measure: (text: string) =>
   return `${out}…`;
 }
 
-export { sanitize } from './sanitize.js';
+export { sanitize } from '../util/sanitize.js';
 
 /**
  * Turns streamed text into whole terminal rows: text comes out only up to a line end or, for a long

@@ -1,5 +1,5 @@
 /**
- * The bidirectional controls src/ui/sanitize.ts keeps off the terminal: U+202A–U+202E embeddings and
+ * The bidirectional controls src/util/sanitize.ts keeps off the terminal: U+202A–U+202E embeddings and
  * overrides, U+2066–U+2069 isolates. Applied, they reorder what the page shows (`\u202eevil\u202c`
  * reads "live", and a search for "evil" finds it), so a prompt, an answer or an id could read other
  * than it holds (Trojan Source). Not the marks U+200E, U+200F and U+061C: right-to-left text holds them.

@@ -53,5 +53,14 @@ export function sanitizeName(text: string): string {
  * the text is the same JSON, exactly what is sent, and nothing in it acts on a terminal.
  */
 export function jsonForDisplay(value: unknown): string {
-  return JSON.stringify(value, null, 2).replace(SHOWN_AS_REPLACEMENT, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return controlsEscaped(JSON.stringify(value, null, 2));
+}
+
+/**
+ * JSON text with what {@link sanitize} shows as `�` written as `\uXXXX` escapes: the same JSON once
+ * parsed, nothing in it that acts on a terminal (JSON.stringify leaves C1 controls, DEL and the bidi
+ * controls as they are). Also the report page's data, which `report -o -` may write to one.
+ */
+export function controlsEscaped(json: string): string {
+  return json.replace(SHOWN_AS_REPLACEMENT, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }

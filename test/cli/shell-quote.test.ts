@@ -1,7 +1,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { shellQuote } from '../../src/cli/shell-quote.js';
-import { TERMINAL_CONTROL } from '../../src/ui/sanitize.js';
+import { TERMINAL_CONTROL } from '../../src/util/sanitize.js';
 
 /** Arguments with what a terminal would act on: an escape sequence, a bell, C1, bidi controls, a CR. */
 const CONTROLLED = [

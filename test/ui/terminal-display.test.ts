@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createStats } from '../../src/engine/stats.js';
 import { Screen } from '../../src/ui/screen.js';
 import { type DisplayModules, TerminalDisplay } from '../../src/ui/terminal-display.js';
-import { TERMINAL_CONTROL } from '../../src/ui/sanitize.js';
+import { TERMINAL_CONTROL } from '../../src/util/sanitize.js';
 import { localeIsAscii } from '../../src/ui/plain-text.js';
 
 type OraOptions = Parameters<DisplayModules['ora']>[0] & object;

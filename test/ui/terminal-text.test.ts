@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { graphemes, RowWrapper, sanitize, textWidth, truncate } from '../../src/ui/terminal-text.js';
-import { jsonForDisplay } from '../../src/ui/sanitize.js';
+import { jsonForDisplay } from '../../src/util/sanitize.js';
 
 describe('textWidth and truncate', () => {
   it.each([
