@@ -72,12 +72,12 @@ export interface BreakerAttempt {
 }
 
 /**
- * A run of like failures in a run that retries nothing, where "a retry failed too" cannot be the
- * evidence that the endpoint as a whole is at fault: the failures have outlasted every attempt that
- * was out when they began (none of them answered) and BREAKER_THRESHOLD attempts sent since failed
- * the same way. A stray refusal or timeout among requests that go on being answered (a flaky network
- * at -c 64) never gets there: one answer ends the run of failures, and until every request already
- * out has ended without one, nothing stops.
+ * A run of timeouts in a run that retries nothing, where "a retry timed out too" cannot be the
+ * evidence that the endpoint as a whole is at fault: the timeouts have outlasted every attempt that
+ * was out when they began (none of them answered) and BREAKER_THRESHOLD attempts sent since timed out
+ * as well. A stray timeout among requests that go on being answered (a flaky network at -c 64) never
+ * gets there: one answer ends the run, and until every request already out has ended without one,
+ * nothing stops. (Refused connections are retried whatever --retries says: see retriesFor.)
  */
 class Outlast {
   /** Attempts out when it began, not ended yet. */
@@ -198,8 +198,8 @@ export class CircuitBreaker {
     this.seen = code;
     if (attempt > 1) this.retried = true;
     ++this.count;
-    const outlasted = this.outlasted(sent);
-    if (code === NO_RESPONSE && !this.retried && !outlasted) return undefined;
+    // Every failure counted here has the same code: the streak is only ever one of timeouts.
+    if (code === NO_RESPONSE && !this.retried && !this.outlasted(sent)) return undefined;
     return this.count >= BREAKER_THRESHOLD ? code : undefined;
   }
 
