@@ -10,6 +10,11 @@ export const ExitCode = {
   noPrompts: 5,
   /** An error no code path expected (a bug): its stack on stderr; once sending, the rows so far kept. 70 is sysexits' EX_SOFTWARE. */
   internal: 70,
+  /**
+   * Try again later (sysexits' EX_TEMPFAIL): --batch-api --no-wait left batches pending, or another
+   * run holds the output's lock (the next cron tick while the last one still writes).
+   */
+  tempFail: 75,
   interrupted: 130,
   /** The reader of stdout went away (`… | head -1`): the status of a program killed by SIGPIPE. */
   outputClosed: 141,
@@ -58,7 +63,7 @@ export class OutputClosedError extends RunError {
 export class OutputLockedError extends RunError {
   override readonly name = 'OutputLockedError';
   constructor(message: string) {
-    super(message, 'output');
+    super(message, 'output', ExitCode.tempFail);
   }
 }
 

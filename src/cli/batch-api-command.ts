@@ -83,9 +83,6 @@ import { interruptedAtOpen } from './interrupted-at-open.js';
 import { OPENAI_V1 } from '../provider/openai-url.js';
 import { ReasoningLeftOut } from './reasoning-left-out.js';
 
-/** Exit status while batches are still pending (EX_TEMPFAIL: "try again later", what cron loops wait for). */
-export const EXIT_PENDING = 75;
-
 function countRow(stats: BatchStats, row: ResultRow): void {
   // A line a batch ran is a request. A row of a line never run (a bad record, a cancelled batch's)
   // is none, as live; --finish-live's requests are its live engine's count.
@@ -824,9 +821,9 @@ function finishBatchRun(
       : outcome.interrupted
         ? ExitCode.interrupted
         : outcome.pending > 0
-          ? EXIT_PENDING
+          ? ExitCode.tempFail
           : more
-            ? EXIT_PENDING
+            ? ExitCode.tempFail
             : stuck || unplannable
               ? ExitCode.stoppedEarly
               : stats.failed + stats.skippedFailed > 0

@@ -112,7 +112,8 @@ Exit codes:
   setting must mend (a proxy refusing, response_format refused, too few file descriptors)
   3 stopped early (quota, budget)   4 stopped early: endpoint unusable (refused, HTML, no stream)
   5 the input held no prompts   130 interrupted (resume with --resume)
-  141 stdout closed by its reader (| head)   75 batches still pending (--batch-api --no-wait)
+  141 stdout closed by its reader (| head)   75 try again later: batches still pending
+  (--batch-api --no-wait), or another run holds the output's lock
 
 Response cache: a whole answer is stored under a hash of the request (endpoint and body, without
 stream/user/metadata) and its sample index; the same request later is answered from the cache with

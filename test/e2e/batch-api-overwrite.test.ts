@@ -169,7 +169,7 @@ describe('--batch-api --overwrite', () => {
     const { input, out } = await earlierResults();
     const { exited: running } = await duringUpload([input, '-o', out, ...batchArgs(), '--overwrite', '-q']);
     const second = await runCli([input, '-o', out, ...batchArgs(), '--overwrite']);
-    expect(second.code, second.stderr).toBe(2);
+    expect(second.code, second.stderr).toBe(75);
     expect(second.stderr).toMatch(/in use by another llm-batch run/);
     expect(second.stderr).not.toMatch(/abandoning/);
     expect(fs.existsSync(`${out}.batch.json`)).toBe(true);

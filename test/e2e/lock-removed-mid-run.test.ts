@@ -31,7 +31,7 @@ describe('the output lock removed during the run', () => {
       // The heartbeat comes every 10 s.
       await until(() => fs.existsSync(lock), `${lock} made again`, 15_000);
       const second = await runCli([input, '-o', out, '--resume', '--base-url', ctx.server.url]);
-      expect(second.code, second.stderr).toBe(2);
+      expect(second.code, second.stderr).toBe(75);
       expect(second.stderr).toContain(`the output is in use by another llm-batch run (pid ${child.pid}`);
     } finally {
       release();

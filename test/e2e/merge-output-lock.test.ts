@@ -37,7 +37,7 @@ describe('merge and --compact into an output a run is writing', () => {
   it.each([
     ['merge', (src: string, out: string) => ['merge', src, '-o', out, '--overwrite']],
     ['--compact', (src: string, out: string) => ['--compact', src, '-o', out, '--overwrite']],
-  ])('%s -o OUT --overwrite is refused while a run holds OUT.lock (exit 2, naming it and the run); the run keeps every row', async (_name, args) => {
+  ])('%s -o OUT --overwrite is refused while a run holds OUT.lock (exit 75, naming it and the run); the run keeps every row', async (_name, args) => {
     const other = await finishedOutput('other', 4);
     const input = writePrompts(ctx.dir, 'p.txt', prompts(3, 'live'));
     const out = path.join(ctx.dir, 'out.jsonl');
@@ -50,7 +50,7 @@ describe('merge and --compact into an output a run is writing', () => {
       await until(() => ctx.server.requests.length >= 1, 'the run to send a prompt');
       metaBefore = fs.readFileSync(`${out}.meta.json`, 'utf8');
       const refused = await runCli(args(other, out));
-      expect(refused.code, refused.stderr).toBe(2);
+      expect(refused.code, refused.stderr).toBe(75);
       expect(refused.stderr).toContain(`${out}.lock`);
       expect(refused.stderr).toContain(`pid ${run.pid}`);
       expect(refused.stderr).toMatch(/nothing was changed/);
@@ -79,7 +79,7 @@ describe('merge and --compact into an output a run is writing', () => {
     try {
       await until(() => textSoFar(`${out}.meta.json`) !== '', 'the merge to write all.jsonl');
       const run = await runCli([writePrompts(ctx.dir, 'p.txt', ['late q']), '-o', out, '--resume', '--mock']);
-      expect(run.code, run.stderr).toBe(2);
+      expect(run.code, run.stderr).toBe(75);
       expect(run.stderr).toContain(`${out}.lock`);
       expect(run.stderr).toContain(`pid ${merge.pid}`);
     } finally {

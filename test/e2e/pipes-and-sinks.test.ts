@@ -176,7 +176,7 @@ describe('--batch-api -o FIFO', () => {
       const first = runShellHere(`cat ff.jsonl > rows.jsonl & r=$!; ${cli}; rc=$?; wait $r; exit $rc`);
       await until(() => ctx.server.batchState.counts.creates >= 1, 'the first run to submit its batch');
       const second = await runShellHere(`${cli} --resume`);
-      expect(second.code, second.stderr).toBe(2);
+      expect(second.code, second.stderr).toBe(75);
       expect(second.stderr).toMatch(/Cannot write to ff\.jsonl: the output is in use by another llm-batch run \(pid \d+.*ff\.jsonl\.lock/);
       held = false;
       const r = await first;

@@ -61,7 +61,7 @@ describe('--summary-json after a refusal', () => {
       // Its requests are being held: it has the lock.
       await expect.poll(() => ctx.server.requests.length, { timeout: 20_000 }).toBeGreaterThan(0);
       const refused = await run(['p.txt', '-o', 'out.jsonl', '--summary-json', 's.json', '-q', '--resume']);
-      expect(refused.code).toBe(2);
+      expect(refused.code).toBe(75);
       expect(refused.stderr).toMatch(/out\.jsonl\.lock/);
       // The next cron tick's refusal: the summary is the running run's, which a kill -9 of it would leave.
       expect(summary()).toMatchObject({ stopped: 'running', exitCode: null });

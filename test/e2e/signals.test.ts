@@ -113,7 +113,7 @@ describe('SIGINT / SIGTERM', () => {
       const running = fs.readFileSync(summary, 'utf8');
       expect(JSON.parse(running)).toMatchObject({ stopped: 'running', exitCode: null });
       const second = await waitForExit(spawnCli([input, '-o', out, '-q', '--resume', '--summary-json', summary, '--base-url', ctx.server.url]));
-      expect(second.code).toBe(2);
+      expect(second.code).toBe(75);
       expect(second.stderr).toMatch(/in use by another llm-batch run/);
       expect(fs.readFileSync(summary, 'utf8')).toBe(running);
     } finally {
