@@ -1,12 +1,11 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import type { PriceLookup } from '../budget/prices.js';
 import type { BatchEvent } from '../engine/events.js';
-import { ExitCode, OutputClosedError, OutputWriteError, RunError } from '../errors.js';
+import { ExitCode, OutputClosedError, OutputWriteError } from '../errors.js';
 import { createRedactor } from '../redact.js';
 import { bugFirstLine, isBug } from './internal-error.js';
-import { pathProblem, writeProblem } from '../util/path-words.js';
+import { writeProblem } from '../util/path-words.js';
 import { atProcessExit } from './process-exit.js';
 import { openFileWriter, readRunMeta, writeEach, type RowWriter } from '../output/index.js';
 import type { RunEvents } from '../report/build-timeline.js';
@@ -15,6 +14,7 @@ import { LIST_PRICING } from '../report/row-cost.js';
 import type { ResultRow } from '../types.js';
 import type { RunSummary } from '../ui/summary.js';
 import { apiKeyOf, type CliConfig } from './config.js';
+import { COPY_FILE, makeCopyDir } from './report-copy-dir.js';
 import { isStreamTarget } from './stream-target.js';
 import { uncollectedWords } from './batch-end-lines.js';
 import type { UncollectedBatches } from '../report/report-data.js';
@@ -40,28 +40,6 @@ export const reportFailureCode = (made: ReportMade): number =>
   made.interrupted ? ExitCode.interrupted : made.bug ? ExitCode.internal : made.closed ? ExitCode.outputClosed : ExitCode.usage;
 
 /**
- * A directory for the copy of the rows: in TMPDIR, else (TMPDIR missing or not writable, as under a
- * cron job's `env -i` or a locked-down service) beside the report. Neither: refused before anything
- * is sent, where a bare `mkdtemp` failure ended the run as a bug (exit 70, no summary).
- */
-function copyDir(report: string): string {
-  try {
-    return fs.mkdtempSync(path.join(os.tmpdir(), 'llm-batch-report-'));
-  } catch (err) {
-    try {
-      // Not beside a stream (`--report /dev/stdout`): /dev is no place for it.
-      if (isStreamTarget(report)) throw err;
-      return fs.mkdtempSync(path.join(path.dirname(path.resolve(report)), '.llm-batch-report-'));
-    } catch {
-      throw new RunError(
-        `--report ${report}: the rows go to no results file it can be made from, and no copy of them can be kept in ${os.tmpdir()} (${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'it does not exist' : pathProblem(err)}) or beside the report: set TMPDIR to a writable directory, or write the rows with -o FILE.jsonl`,
-        'usage',
-      );
-    }
-  }
-}
-
-/**
  * `--report FILE` on a run: notes when every request left and every 429 came back (rows only keep
  * their last attempt), and when the run ends, writes the report of its results. A run whose results
  * go to a JSONL or CSV file is reported from that file (earlier rows of a resumed run included);
@@ -82,8 +60,8 @@ export class RunReport {
   ) {
     this.outputFile = readableOutputFile(config.output);
     if (!this.outputFile) {
-      const dir = copyDir(config.report);
-      const file = path.join(dir, 'rows.jsonl');
+      const dir = makeCopyDir(config.report);
+      const file = path.join(dir, COPY_FILE);
       try {
         this.copy = { file, dir, writer: openFileWriter(file, 'jsonl', { append: false }) };
       } catch (err) {

@@ -4,11 +4,12 @@
  * test's own: whatever ends the run (its report written or not, an output it cannot write, an input
  * with no prompts), nothing is left there; nor by `llm-batch report` of a results file it refuses.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import { runCli, tempDir, writePrompts } from '../helpers/run-cli.js';
+import { runCli, spawnCli, tempDir, waitForExit, writePrompts } from '../helpers/run-cli.js';
+import { until } from '../helpers/until.js';
 
 const root = tempDir('llm-batch-report-tmp-');
 afterAll(() => root.cleanup());
@@ -81,6 +82,43 @@ describe('the temporary copy of a --report run', () => {
     expect(full.code, full.stderr).toBe(0);
     expect(full.stderr).toMatch(/report of 2 rows written to r\.html/);
     expect(leftInTmp()).toEqual([]);
+  });
+});
+
+describe.skipIf(!fs.existsSync('/proc/self/ns/pid'))('a --report run killed outright (kill -9, the OOM killer)', () => {
+  const ns = () => fs.readlinkSync('/proc/self/ns/pid');
+  /** A folder as a run of `pid` leaves it, its maker's pid namespace in `owner`. */
+  const leftBy = (pid: number, owner: string | undefined, suffix = 'AbC123') => {
+    const folder = path.join(tmp, `llm-batch-report-${pid}-${suffix}`);
+    fs.mkdirSync(folder);
+    if (owner !== undefined) fs.writeFileSync(path.join(folder, 'owner'), owner);
+    fs.writeFileSync(path.join(folder, 'rows.jsonl'), '{"id":"1"}\n');
+    return path.basename(folder);
+  };
+
+  it("leaves its copy; the next --report run removes it, and only the folders of this namespace's runs that are gone", async () => {
+    // Reading a stdin still open, the run has made its copy's folder and waits.
+    const killed = spawnCli(['-', '--mock', '--report', 'r.html', '-o', '-'], { env: { TMPDIR: tmp }, cwd: dir, openStdin: 'first\n' });
+    const ended = waitForExit(killed);
+    await until(() => leftInTmp().length === 1, 'the run to make its copy');
+    killed.kill('SIGKILL');
+    await ended;
+    const [left] = leftInTmp();
+    expect(left).toMatch(new RegExp(`^llm-batch-report-${killed.pid}-`));
+
+    const live = spawn('sleep', ['60'], { stdio: 'ignore' });
+    try {
+      const gone = spawnSync(process.execPath, ['-e', '']).pid!;
+      const kept = [leftBy(live.pid!, ns()), leftBy(gone, 'pid:[1]'), leftBy(gone + 1, undefined)].sort();
+      const removed = leftBy(gone, ns(), 'XyZ789');
+      expect(leftInTmp()).toContain(removed);
+      writePrompts(dir, 'p.txt', ['one']);
+      const r = await run(['p.txt', '--mock', '--report', 'r2.html', '-o', '-']);
+      expect(r.code, r.stderr).toBe(0);
+      expect(leftInTmp().sort()).toEqual(kept);
+    } finally {
+      live.kill();
+    }
   });
 });
 
