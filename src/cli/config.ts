@@ -28,6 +28,7 @@ import { isHttpUrl, splitModelNames, baseUrlForm } from './parse-flags.js';
 import { isAzureHost } from '../provider/openai-url.js';
 import { othersCanWrite } from '../util/others-can-write.js';
 import { checkApiKey, checkHeaderVariables } from './check-api-key.js';
+import { shellQuote } from './shell-quote.js';
 
 /** Everything a run needs, resolved from flags, environment and terminal facts; no optional guesswork left. */
 export interface CliConfig {
@@ -150,6 +151,15 @@ function csvDelimiterOf(given: string | undefined, input: CliConfig['input']): s
   return char === ',' ? undefined : char;
 }
 
+/** Compressed files by their extension, and the command that decompresses one to stdout. */
+const COMPRESSED: Record<string, { kind: string; cat: string }> = {
+  '.gz': { kind: 'a gzip file', cat: 'zcat' },
+  '.zst': { kind: 'a zstd file', cat: 'zstdcat' },
+  '.bz2': { kind: 'a bzip2 file', cat: 'bzcat' },
+  '.xz': { kind: 'an xz file', cat: 'xzcat' },
+  '.zip': { kind: 'a ZIP archive', cat: 'unzip -p' },
+};
+
 /**
  * The input format an extension names. A file without one (`/dev/fd/63`, `prompts`) is sniffed
  * like stdin; any other extension is refused: reading a spreadsheet or a `.md` as lines of text
@@ -160,6 +170,14 @@ function inputFormatOf(file: string): InputFormat | 'auto' {
   if (ext === '') return 'auto';
   const format = detectFormat(file);
   if (format) return format;
+  const packed = COMPRESSED[ext];
+  if (packed) {
+    // `q.jsonl.gz`: the format is the name's inner extension, which a pipe no longer carries.
+    const inner = detectFormat(file.slice(0, -ext.length));
+    throw new UsageError(
+      `${file}: ${packed.kind} (by its name), not prompts: decompress it first (e.g. ${packed.cat} ${shellQuote(file)} | llm-batch${inner ? ` --input-format ${inner}` : ''})`,
+    );
+  }
   throw new UsageError(
     `cannot tell the format of ${file} from "${ext}": llm-batch reads .txt, .jsonl, .csv (.tsv) and .json; pass --input-format txt|jsonl|csv|json if it is one of those`,
   );

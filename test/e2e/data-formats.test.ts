@@ -221,6 +221,22 @@ describe('input formats by extension (item 4)', () => {
     expect(server.requests).toHaveLength(0);
   });
 
+  it.each([
+    [
+      'q.jsonl.gz',
+      /^llm-batch: \S*q\.jsonl\.gz: a gzip file \(by its name\), not prompts: decompress it first \(e\.g\. zcat \S*q\.jsonl\.gz \| llm-batch --input-format jsonl\)\n$/,
+    ],
+    ['rows.xz', /^llm-batch: \S*rows\.xz: an xz file \(by its name\), not prompts: decompress it first \(e\.g\. xzcat \S*rows\.xz \| llm-batch\)\n$/],
+  ])('a compressed input (%s) is refused in one line that says how to decompress it, in the format its name gives', async (name, message) => {
+    const { server } = await fresh();
+    const input = path.join(dir, name);
+    fs.writeFileSync(input, zlib.gzipSync('{"prompt":"hi"}\n'));
+    const r = await runInWorker([input, '--base-url', server.url]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(message);
+    expect(server.requests).toHaveLength(0);
+  });
+
   it('a binary file refuses to be text even with --input-format txt', async () => {
     const { server } = await fresh();
     const input = path.join(dir, 'renamed.bin');
