@@ -111,9 +111,9 @@ Exit codes:
   0 every prompt answered   1 some prompts failed   2 usage, input or auth error, or a stop that
   setting must mend (a proxy refusing, response_format refused, too few file descriptors)
   3 stopped early (quota, budget)   4 stopped early: endpoint unusable (refused, HTML, no stream)
-  5 the input held no prompts   130 interrupted (resume with --resume)
-  141 stdout closed by its reader (| head)   75 try again later: batches still pending
-  (--batch-api --no-wait), or another run holds the output's lock
+  5 the input held no prompts   70 internal error (a bug: please report it)
+  75 try again later: batches still pending (--batch-api --no-wait), or another run holds the
+  output's lock   130 interrupted (resume with --resume)   141 stdout closed by its reader (| head)
 
 Response cache: a whole answer is stored under a hash of the request (endpoint and body, without
 stream/user/metadata) and its sample index; the same request later is answered from the cache with
