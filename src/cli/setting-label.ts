@@ -10,7 +10,7 @@ const FLAG_OF: Readonly<Record<string, string>> = {
   baseURL: '--base-url',
   keepFields: '--keep-fields',
   csvEscapeFormulas: '--csv-escape-formulas',
-  jsonSchema: '--json-schema',
+  jsonSchema: '--json-schema or --json',
   // The request parameters of every prompt, keyed as the API names them ({"top_p": 0.5}).
   params: '--seed, --top-p, --stop, --reasoning-effort or --param',
 };

@@ -1,10 +1,12 @@
 import type { JsonSchema } from './strictify.js';
 
-/** OpenAI's rule for json_schema.name: letters, digits, _ and -, at most 64. */
+/**
+ * OpenAI's rule for json_schema.name: letters, digits, _ and -, at most 64. The schema's title as it
+ * is ("Invoice v1.2" is `Invoice_v1_2`), else the file's name without its extension.
+ */
 export function schemaName(source: string | undefined, schema: JsonSchema): string {
-  const base = typeof schema.title === 'string' ? schema.title : (source ?? 'output');
+  const base = typeof schema.title === 'string' ? schema.title : (source ?? 'output').replace(/\.[^.]*$/, '');
   const name = base
-    .replace(/\.[^.]*$/, '')
     .replace(/[^A-Za-z0-9_-]+/g, '_')
     .replace(/^_+|_+$/g, '')
     .slice(0, 64);

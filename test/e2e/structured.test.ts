@@ -220,7 +220,17 @@ describe.concurrent('--json-schema', () => {
     expect(mock.requests).toHaveLength(2);
     const other = await runInWorker([input, '--json-schema', SMALL.replace('"b"', '"c"'), '-o', out, '--resume', '-q', '--base-url', mock.url]);
     expect(other.code).toBe(2);
-    expect(other.stderr).toMatch(/was written by a different run \(jsonSchema \(--json-schema\): was/);
+    expect(other.stderr).toMatch(/was written by a different run \(jsonSchema \(--json-schema or --json\): was/);
+  });
+
+  it('--resume --json of a plain run is refused naming both flags, not only the one never given', async () => {
+    const { mock } = await server();
+    const out = path.join(dir, `${++n}-plain.jsonl`);
+    const input = write('plain.txt', 'one\n');
+    expect((await runInWorker([input, '-o', out, '-q', '--base-url', mock.url])).code).toBe(0);
+    const r = await runInWorker([input, '--json', '-o', out, '--resume', '-q', '--base-url', mock.url]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('jsonSchema (--json-schema or --json): was (not set), now "json"');
   });
 
   it('a property named "": CSV column output_ holding that field, not the whole answer', async () => {
