@@ -139,12 +139,31 @@ export function countFailure(stats: BatchStats, error: RowError): void {
  * The row of a failed record; counts it by error type in `stats`. `times` is the last attempt's
  * (none for a record that was never sent).
  */
-export function failureRow(record: PromptRecord, error: RowError, attempts: number, stats: BatchStats, times?: AttemptTimes): ResultRow {
+/** An invalid answer, paid for, whose re-ask is on its way; `attempt` brought the answer. */
+export interface AwaitingReask {
+  outcome: { result: CompletionResult; latencyMs: number } & AttemptTimes;
+  message: string;
+  attempt: number;
+}
+
+/**
+ * `awaiting`: the record's re-ask failed so (its retries spent, or an error no retry mends). The row
+ * keeps the invalid answer's text, as an `aborted` or `invalid_output` row does, and says why it was
+ * re-asked: the error alone told nothing of an answer that came and was paid for.
+ */
+export function failureRow(
+  record: PromptRecord,
+  error: RowError,
+  attempts: number,
+  stats: BatchStats,
+  times?: AttemptTimes,
+  awaiting?: AwaitingReask,
+): ResultRow {
   countFailure(stats, error);
   return {
     ...baseRow(record),
-    response: null,
-    error,
+    response: awaiting ? awaiting.outcome.result.text : null,
+    error: awaiting ? { ...error, message: `${error.message} (while re-asking an invalid answer: ${awaiting.message})` } : error,
     attempts,
     latency_ms: null,
     started_at: times?.startedAt ?? null,
@@ -193,13 +212,14 @@ export function invalidRow(
 export function stoppedBeforeReaskRow(
   record: PromptRecord,
   request: CompletionRequest,
-  outcome: { result: CompletionResult; latencyMs: number } & AttemptTimes,
+  awaiting: AwaitingReask,
   attempts: number,
-  problem: string,
   stats: BatchStats,
 ): ResultRow {
-  const message = `the run stopped before this answer could be asked again (${problem}); --resume asks again`;
-  return answeredFailureRow(record, request, outcome, attempts, { type: 'aborted', message }, stats);
+  // A re-ask sent and then cut off was asked: the row should not say it never was.
+  const when = attempts > awaiting.attempt ? 'while this answer was being asked again' : 'before this answer could be asked again';
+  const message = `the run stopped ${when} (${awaiting.message}); --resume asks again`;
+  return answeredFailureRow(record, request, awaiting.outcome, attempts, { type: 'aborted', message }, stats);
 }
 
 /** A failed row that keeps an answer it paid for: its text, usage, model and timing. */

@@ -17,7 +17,18 @@ import { isoNow } from '../util/iso-now.js';
 import { answerStep, newTally } from './answer-step.js';
 import { judgeAnswer } from '../structured/judge-answer.js';
 import { IgnoredFormatWatch } from '../structured/ignored-format.js';
-import { cachedRow, failureRow, invalidRow, stoppedBeforeReaskRow, successRow, toRowError, usableHit, withPaidUsage, type AttemptTimes } from './build-row.js';
+import {
+  cachedRow,
+  failureRow,
+  invalidRow,
+  stoppedBeforeReaskRow,
+  successRow,
+  toRowError,
+  usableHit,
+  withPaidUsage,
+  type AttemptTimes,
+  type AwaitingReask,
+} from './build-row.js';
 import { Changes } from './changes.js';
 import { pullRecords, type PullState } from './pull-records.js';
 import { batchRecords, type BatchRecords } from './batch-records.js';
@@ -514,7 +525,7 @@ class Engine {
       // Before the re-ask is queued: it is not sent, and its record becomes an `aborted` row that a resume asks again.
       if (ignored) this.halt('response_format', ignored, true);
       if (step.next === 'reask') {
-        run.awaiting = { outcome: { ...outcome, result: { ...outcome.result, usage: step.usage } }, message: step.message };
+        run.awaiting = { outcome: { ...outcome, result: { ...outcome.result, usage: step.usage } }, message: step.message, attempt };
         run.due = 'reask';
         this.emit({ type: 'reask', id: record.id, attempt, problems: step.problems });
         run.request = { ...request, messages: step.messages };
@@ -604,7 +615,7 @@ class Engine {
    */
   private failedRow(run: RecordRun, outcome: FailedAttempt | RefusedAttempt): void {
     const times = 'unsent' in outcome ? run.lastSentTimes() : outcome;
-    const row = failureRow(run.record, toRowError(outcome.error), run.sent, this.o.stats, times);
+    const row = failureRow(run.record, toRowError(outcome.error), run.sent, this.o.stats, times, run.awaiting);
     run.resolve(this.withOutput(withPaidUsage(row, run.answers.usage, this.o.stats)));
   }
 
@@ -980,7 +991,7 @@ class RecordRun {
    * An invalid answer waiting for its re-ask: when the run's own stop comes first, that paid
    * answer becomes the record's row instead of vanishing (see `cutShort`).
    */
-  awaiting: { outcome: AnsweredAttempt; message: string } | undefined;
+  awaiting: AwaitingReask | undefined;
   /**
    * A re-ask or a retry counts once its request leaves: one a stop keeps from being sent (in the
    * queue, or during the backoff) is none (a re-ask's record becomes the `aborted` row of
@@ -1094,7 +1105,7 @@ class RecordRun {
   cutShort(): ResultRow | null {
     const { awaiting } = this;
     if (!awaiting) return null;
-    return stoppedBeforeReaskRow(this.record, this.request, awaiting.outcome, this.sent, awaiting.message, this.engine.stats);
+    return stoppedBeforeReaskRow(this.record, this.request, awaiting, this.sent, this.engine.stats);
   }
 }
 

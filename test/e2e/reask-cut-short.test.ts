@@ -55,7 +55,7 @@ describe.concurrent('a stop between an invalid answer and its re-ask', () => {
     expect(rowsIn(out).at(-1)).toMatchObject({ error: null, output: { answer: 'rate me' } });
   });
 
-  it('a re-ask that fails (HTTP 400): the failed row still carries the usage of the answer paid for', async () => {
+  it('a re-ask that fails (HTTP 400): the failed row still carries the answer paid for, its usage, and why it was re-asked', async () => {
     const { server, run } = await fresh({
       latencyMs: 0,
       schema: { answer: () => INVALID },
@@ -67,7 +67,9 @@ describe.concurrent('a stop between an invalid answer and its re-ask', () => {
     expect(r.code, r.stderr).toBe(1);
     const rows = parseJsonl<ResultRow>(r.stdout);
     expect(rows).toHaveLength(1);
-    expect(rows[0]).toMatchObject({ attempts: 2, error: { type: 'http', status: 400 } });
+    // The answer that came and was paid for is kept, and the message says what the re-ask was for.
+    expect(rows[0]).toMatchObject({ attempts: 2, response: INVALID, error: { type: 'http', status: 400 } });
+    expect(rows[0]!.error?.message).toMatch(/^HTTP 400: .* \(while re-asking an invalid answer: answer is not valid JSON: /);
     expect(rows[0]!.usage?.prompt_tokens).toBe(server.requests[0]!.tokens);
     expect(JSON.parse(fs.readFileSync(summaryFile, 'utf8')).promptTokens).toBe(server.requests[0]!.tokens);
   });
@@ -94,6 +96,8 @@ describe.concurrent('a stop between an invalid answer and its re-ask', () => {
     const rows = rowsIn(out);
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ response: INVALID, attempts: 2, error: { type: 'aborted' } });
+    // The re-ask was sent, then cut off: not "before this answer could be asked again".
+    expect(rows[0]!.error?.message).toMatch(/^the run stopped while this answer was being asked again \(answer is not valid JSON: /);
     expect(rows[0]!.usage?.prompt_tokens).toBe(server.requests[0]!.tokens);
   });
 });
