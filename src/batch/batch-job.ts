@@ -939,8 +939,14 @@ export class BatchJob {
     return 'news';
   }
 
+  /**
+   * Checks and collects every batch in flight. One that fails (a download cut off every time) does
+   * not hold up those after it, which an hourly --no-wait would otherwise never collect; two failing
+   * in a row look like the server's outage, and the rest wait for the next poll.
+   */
   private async pollInFlight(): Promise<void> {
     const tracked = this.manifest.chunks.filter((c) => c.batchId && !c.collected && !LOCAL_STATUSES.has(c.status) && isOpen(c));
+    let failedInARow = 0;
     for (const chunk of tracked) {
       if (this.o.signal.aborted) return;
       const done = await this.step(chunk, async () => {
@@ -955,7 +961,8 @@ export class BatchJob {
         if (changed) this.save();
         if (TERMINAL.has(chunk.status)) await this.finish(chunk, batch);
       });
-      if (!done) return;
+      failedInARow = done ? 0 : failedInARow + 1;
+      if (failedInARow >= 2 || this.o.signal.aborted) return;
     }
   }
 

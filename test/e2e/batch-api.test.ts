@@ -822,6 +822,36 @@ describe('--batch-api: a download cut off mid-file', () => {
   });
 });
 
+describe('--batch-api: one batch whose download fails every time', () => {
+  it('does not hold up the others: they are collected while it is tried again at each poll', async () => {
+    // The first output file asked for is cut off mid-file 6 times over; the others are served whole.
+    const order: string[] = [];
+    let first: string | undefined;
+    let cuts = 0;
+    ctx.server.options.batches = {
+      stepMs: 5,
+      cutDownload: (id) => {
+        order.push(id);
+        first ??= id;
+        return id === first && ++cuts <= 6;
+      },
+    };
+    const input = writePrompts(ctx.dir, 'in.txt', prompts(9));
+    const out = path.join(ctx.dir, 'out.jsonl');
+    const r = await runCli([input, '-o', out, ...batchArgs(), '--batch-size', '3']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(
+      rowsOf(out)
+        .map((x) => x.prompt)
+        .sort(),
+    ).toEqual(prompts(9).sort());
+    const others = [...new Set(order)].filter((id) => id !== first);
+    expect(others).toHaveLength(2);
+    // Each other file was fetched before the failing one's last try (before: only after it).
+    for (const id of others) expect(order.indexOf(id)).toBeLessThan(order.lastIndexOf(first!));
+  });
+});
+
 describe('--batch-api: the server fails while polled', () => {
   it('5xx on status checks: a notice, back-off within 4 × --poll, then the batch is collected', async () => {
     const { r, ms, rows, retrieves } = await flakyServer();

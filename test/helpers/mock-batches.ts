@@ -52,7 +52,7 @@ export interface MockBatchOptions {
    */
   createQuota?: () => boolean | 'credits' | 'spend-cap';
   /** Send half of a file's content, then reset the connection (a download cut off mid-file). */
-  cutDownload?: () => boolean;
+  cutDownload?: (fileId: string) => boolean;
   /** Usage as length / 4 instead of the tokenizer: a million answers otherwise cost the mock minutes. */
   approximateUsage?: boolean;
   /** Keep every uploaded batch input in `uploaded`, deleted or not, for tests to read. @default true */
@@ -398,7 +398,7 @@ export function createBatchRoutes(options: () => MockBatchOptions, answer: Answe
       if (m[2]) {
         state.counts.downloads++;
         state.firstDownloadAt ??= performance.now();
-        if (options().cutDownload?.()) {
+        if (options().cutDownload?.(file.id)) {
           res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': file.bytes.length });
           return void res.write(file.bytes.subarray(0, file.bytes.length >> 1), () => res.destroy());
         }
