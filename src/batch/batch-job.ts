@@ -142,6 +142,8 @@ export interface BatchJobOutcome {
   budget?: { spentUsd: number; planned: number; held?: HeldPlace & { worstUsd: number } };
   /** Of `pending`, chunks not submitted yet (no batch exists on the server for them). */
   unsubmitted: number;
+  /** Of `unsubmitted`, chunks whose file is uploaded: only their batch waits to be created. */
+  uploaded?: number;
   /** Of `pending`, batches the server may still be running (see runningOnServer); the others ended there. */
   running: number;
   /** A batch of this plan was created (or may have been) on the server, in this run or an earlier one. */
@@ -377,10 +379,11 @@ export class BatchJob {
 
   private outcome(pending: number, interrupted: boolean): BatchJobOutcome {
     const unsubmitted = this.manifest ? this.open().filter((c) => !submitted(c)).length : 0;
+    const uploaded = this.manifest ? this.open().filter((c) => !submitted(c) && c.status === 'uploaded').length : 0;
     const running = this.manifest ? this.open().filter(runningOnServer).length : 0;
     const outage = this.outage();
     const anySubmitted = this.manifest ? !this.nothingOnServer() : false;
-    const base = { pending, interrupted, unsubmitted, running, anySubmitted, ...(outage ? { outage } : {}) };
+    const base = { pending, interrupted, unsubmitted, uploaded, running, anySubmitted, ...(outage ? { outage } : {}) };
     const b = this.manifest?.budget;
     if (!b) return base;
     const held = b.held && {

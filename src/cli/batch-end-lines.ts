@@ -25,6 +25,14 @@ export function uncollectedWords(b: UncollectedBatches): string | undefined {
   return b.unsubmitted > 0 ? `${b.unsubmitted} ${b.unsubmitted === 1 ? 'batch was' : 'batches were'} built but not submitted` : undefined;
 }
 
+/** `3 batches wait to be uploaded`; those whose file is uploaded wait only to be created: `1 batch waits to be created, 2 to be uploaded`. */
+function waitingWords(unsubmitted: number, uploaded: number): string {
+  const waits = (n: number) => `${n} ${n === 1 ? 'batch waits' : 'batches wait'}`;
+  if (uploaded === 0) return `${waits(unsubmitted)} to be uploaded`;
+  if (uploaded >= unsubmitted) return `${waits(unsubmitted)} to be created from ${unsubmitted === 1 ? 'its uploaded file' : 'their uploaded files'}`;
+  return `${waits(uploaded)} to be created, ${unsubmitted - uploaded} to be uploaded`;
+}
+
 /**
  * The line that ends a `--batch-api` run which leaves work behind, with the command that goes on
  * (`next`); undefined when there is no such command, or nothing left. `signal`: Ctrl-C, SIGTERM or a
@@ -33,7 +41,7 @@ export function uncollectedWords(b: UncollectedBatches): string | undefined {
  * batches on the server are pending; those never submitted are said as such.
  */
 export function pendingLine(
-  outcome: Pick<BatchJobOutcome, 'pending' | 'unsubmitted' | 'running' | 'interrupted' | 'outage' | 'anySubmitted'>,
+  outcome: Pick<BatchJobOutcome, 'pending' | 'unsubmitted' | 'uploaded' | 'running' | 'interrupted' | 'outage' | 'anySubmitted'>,
   next: string | null,
   signal: boolean,
 ): string | undefined {
@@ -43,7 +51,7 @@ export function pendingLine(
   if (onServer === 0 && unsubmitted > 0) {
     // Nothing is pending on the server, the requests only wait to be sent; "nothing was submitted"
     // only while no batch of the plan ever was (earlier ones may be collected, or expired and resent).
-    const waiting = `${unsubmitted} ${unsubmitted === 1 ? 'batch waits' : 'batches wait'} to be uploaded${outcome.outage ? `: ${outcome.outage.lastError}` : ''}`;
+    const waiting = `${waitingWords(unsubmitted, outcome.uploaded ?? 0)}${outcome.outage ? `: ${outcome.outage.lastError}` : ''}`;
     return outcome.anySubmitted ? `${waiting}; to continue, run: ${next}` : `nothing was submitted yet (${waiting}); to try again, run: ${next}`;
   }
   if (onServer > 0) {

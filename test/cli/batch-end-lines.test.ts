@@ -30,6 +30,18 @@ describe('pendingLine: how a --batch-api run that leaves work behind ends', () =
     );
   });
 
+  it('a stop after an upload, before its batch was created: that one waits to be created, not uploaded', () => {
+    expect(pendingLine({ ...outcome(3, 3, true), uploaded: 1 }, NEXT, true)).toBe(
+      `nothing was submitted yet (1 batch waits to be created, 2 to be uploaded); to try again, run: ${NEXT}`,
+    );
+    expect(pendingLine({ ...outcome(1, 1, true), uploaded: 1 }, NEXT, true)).toBe(
+      `nothing was submitted yet (1 batch waits to be created from its uploaded file); to try again, run: ${NEXT}`,
+    );
+    expect(pendingLine({ ...outcome(2, 2, true), uploaded: 2, anySubmitted: true }, NEXT, true)).toBe(
+      `2 batches wait to be created from their uploaded files; to continue, run: ${NEXT}`,
+    );
+  });
+
   it('batches submitted earlier (collected, or expired and resent): not "nothing was submitted yet"', () => {
     expect(pendingLine({ ...outcome(2, 2), anySubmitted: true, outage: { forMs: 1, lastError: 'HTTP 503' } }, NEXT, false)).toBe(
       `2 batches wait to be uploaded: HTTP 503; to continue, run: ${NEXT}`,

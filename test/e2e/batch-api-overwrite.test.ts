@@ -267,7 +267,9 @@ describe('--batch-api --overwrite', () => {
     expect(stopped.code, stopped.stderr).toBe(130);
     // The input error's row replaced the old results: the state is this run's plan, not the old one.
     expect(rowsOf(out)).toHaveLength(1);
-    const printed = /nothing was submitted yet \(1 batch waits to be uploaded\); to try again, run: llm-batch (.*)$/m.exec(stopped.stderr)?.[1];
+    const printed = /nothing was submitted yet \(1 batch waits to be created from its uploaded file\); to try again, run: llm-batch (.*)$/m.exec(
+      stopped.stderr,
+    )?.[1];
     expect(printed).toMatch(/ --resume$/);
     const resumed = await runCli(printed!.split(' '));
     expect(resumed.code, resumed.stderr).toBe(1);
