@@ -1032,9 +1032,10 @@ export class BatchJob {
     const answered = new Set<string>();
     const written = this.partlyCollected.get(chunk.n) ?? new Set<string>();
     this.partlyCollected.set(chunk.n, written);
-    let unknown = 0;
-    /** Why the first unknown line was (see rowFromBatchLine), and lines that answered a request again. */
-    let firstUnknown: string | undefined;
+    /** Lines naming no request of the batch, lines that name none at all (not JSON, no custom_id): how many, and why the first (see rowFromBatchLine). */
+    const unknown = { count: 0, first: undefined as string | undefined };
+    const unreadable = { count: 0, first: undefined as string | undefined };
+    /** Lines that answered a request again. */
     let repeated = 0;
     /** Answers that failed validation, re-asked live (--finish-live) once the files are read. */
     const reasks = new Map<string, { row: ResultRow; invalid: InvalidKind; problems: string[] }>();
@@ -1057,8 +1058,9 @@ export class BatchJob {
           for await (const text of this.o.client.lines(fileId)) {
             const outcome = rowFromBatchLine(text, batch.id, index, times, this.o.client.scrubAnswer);
             if (outcome.kind === 'unknown') {
-              unknown++;
-              firstUnknown ??= outcome.why;
+              const tally = outcome.named ? unknown : unreadable;
+              tally.count++;
+              tally.first ??= outcome.why;
               continue;
             }
             if (outcome.kind === 'unfinished') continue;
@@ -1122,9 +1124,13 @@ export class BatchJob {
     }
     if (reasks.size > 0 && !(await this.reaskLive(chunk, reasks, index, written))) return;
     this.partlyCollected.delete(chunk.n);
-    if (unknown > 0) {
-      const lines = unknown === 1 ? '1 output line named' : `${unknown} output lines named`;
-      this.o.info(`${this.label(chunk)}: ${lines} no request of this batch (${unknown === 1 ? '' : 'the first: '}${firstUnknown}); ignored`);
+    for (const [tally, what] of [
+      [unknown, 'named no request of this batch'],
+      [unreadable, 'answered no request'],
+    ] as const) {
+      if (tally.count === 0) continue;
+      const lines = tally.count === 1 ? '1 output line' : `${tally.count} output lines`;
+      this.o.info(`${this.label(chunk)}: ${lines} ${what} (${tally.count === 1 ? '' : 'the first: '}${tally.first}); ignored`);
     }
     if (repeated > 0) {
       const lines = repeated === 1 ? '1 output line answered a request' : `${repeated} output lines answered requests`;

@@ -16,7 +16,8 @@ export type LineOutcome =
   | { kind: 'row'; row: ResultRow; customId: string; refusal?: string }
   /** Not run (expired, cancelled): the id goes on to another batch or a live run. */
   | { kind: 'unfinished'; id: string }
-  | { kind: 'unknown'; id: string | undefined; why: string };
+  /** `named`: the line names a custom_id (one not in the batch); else it names none (not JSON, no custom_id). */
+  | { kind: 'unknown'; id: string | undefined; why: string; named: boolean };
 
 /** A chat completion, or an error body, as a batch's output line carries it. */
 interface ChatBody {
@@ -126,15 +127,16 @@ export function rowFromBatchLine(
   try {
     value = JSON.parse(text) as OutputLine;
   } catch {
-    return { kind: 'unknown', id: undefined, why: 'a line that is not JSON' };
+    return { kind: 'unknown', id: undefined, why: 'a line that is not JSON', named: false };
   }
   // `null`, a number, a list: a line, but not an object (reading its custom_id threw, and every resume again).
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return { kind: 'unknown', id: undefined, why: 'a line that is not a JSON object' };
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    return { kind: 'unknown', id: undefined, why: 'a line that is not a JSON object', named: false };
   const given = value.custom_id as unknown;
-  if (given === undefined || given === null) return { kind: 'unknown', id: undefined, why: 'a line with no custom_id' };
+  if (given === undefined || given === null) return { kind: 'unknown', id: undefined, why: 'a line with no custom_id', named: false };
   const id = typeof given === 'string' ? given : undefined;
   const entry = id === undefined ? undefined : index.get(id);
-  if (id === undefined || !entry) return { kind: 'unknown', id, why: `custom_id ${JSON.stringify(given)} is not in this batch` };
+  if (id === undefined || !entry) return { kind: 'unknown', id, why: `custom_id ${JSON.stringify(given)} is not in this batch`, named: true };
   const base = { ...entryRowBase(entry), attempts: 1, latency_ms: null, batch_id: batchId };
   const fail = (error: RowError, model: string | null = null): LineOutcome => ({
     kind: 'row',

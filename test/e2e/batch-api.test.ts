@@ -195,7 +195,9 @@ describe('--batch-api', () => {
     const rows = rowsOf(out);
     expect(rows.map((row) => row.prompt).sort()).toEqual(prompts(3));
     for (const row of rows) expect(row.response).toBe(`ECHO ${row.prompt}`);
-    expect(r.stderr).toMatch(/: 3 output lines named no request of this batch \(the first: custom_id "no-such-line" is not in this batch\); ignored\n/);
+    expect(r.stderr).toMatch(/: 1 output line named no request of this batch \(custom_id "no-such-line" is not in this batch\); ignored\n/);
+    // A line not JSON and a `null` name nothing: not counted as naming a request.
+    expect(r.stderr).toMatch(/: 2 output lines answered no request \(the first: a line that is not JSON\); ignored\n/);
     expect(r.stderr).toMatch(/: 1 output line answered a request a line before had answered; the first answer kept\n/);
   });
 
