@@ -1,4 +1,4 @@
-import { isMatrix, expandMatrix } from '../input/expand-matrix.js';
+import { cellsOf, isMatrix } from '../input/expand-matrix.js';
 import { readRecords } from '../input/index.js';
 import { shardRecords } from '../input/shard.js';
 import type { InputFormat } from '../input/input-options.js';
@@ -28,11 +28,13 @@ export async function countRunRecords(config: CliConfig, file: string, signal: A
     let records = readRecords(input.stream, inputOptionsFor(config, input));
     if (config.shard) records = shardRecords(records, config.shard);
     if (limit !== undefined) records = limitRecords(records, limit);
-    records = expandMatrix(records, { models: config.models, repeat: config.repeat });
+    const matrix = { models: config.models, repeat: config.repeat };
     let n = 0;
-    for await (const _ of records) {
+    let told = 0;
+    for await (const record of records) {
       signal.throwIfAborted();
-      if (++n % 4096 === 0) onProgress?.(n);
+      n += cellsOf(record, matrix);
+      if (n - told >= 4096) onProgress?.((told = n));
     }
     return n;
   } finally {

@@ -53,6 +53,15 @@ async function* expand(records: AsyncIterable<PromptRecord>, matrix: Matrix): As
 }
 
 /**
+ * How many records expandMatrix makes of `record`, for counting without making them: a count that
+ * walked 3 records × --repeat 99999999999 one by one never yielded to signals (a stop's "N not run").
+ */
+export function cellsOf(record: PromptRecord, matrix: Matrix): number {
+  if (!isMatrix(matrix) || !expandable(record)) return 1;
+  return record.params?.model !== undefined ? matrix.repeat : new Set(matrix.models).size * matrix.repeat;
+}
+
+/**
  * A record with cells of its own: not one readRecords found bad, nor one a library host built that
  * runBatch refuses (not an object, `params` not an object). Those go through once, untouched, as
  * they do in a plain run, and runBatch says what is wrong; spread into cells they were a TypeError

@@ -8,7 +8,8 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { type MatrixRow, matrixRowsOf } from '../helpers/matrix-rows.js';
 import { useServerAndCaseDir } from '../helpers/mock-server-hooks.js';
-import { parseJsonl, runCli, writePrompts } from '../helpers/run-cli.js';
+import { parseJsonl, runCli, spawnCli, waitForExit, writePrompts } from '../helpers/run-cli.js';
+import { textSoFar, until } from '../helpers/until.js';
 import { runInWorker } from '../helpers/run-in-worker.js';
 
 const ctx = useServerAndCaseDir('llm-batch-matrix-');
@@ -175,5 +176,23 @@ describe('--dry-run with several models and samples', () => {
     expect(result.code).toBe(0);
     expect(result.stdout + result.stderr).toMatch(/Estimate for 12 requests/);
     expect(result.stdout + result.stderr).toMatch(/gpt-4\.1: 6 requests/);
+  });
+});
+
+describe('a --repeat too large to walk: a stop counts what is not run without making each sample', () => {
+  it('SIGTERM on 3 prompts × --repeat 1,000,000,000: exit 130 at once, "not run" is the rest', async () => {
+    const input = writePrompts(ctx.dir, 'three.txt', ['a', 'b', 'c']);
+    const out = path.join(ctx.dir, 'huge-repeat.jsonl');
+    const summaryFile = path.join(ctx.dir, 'huge-repeat.json');
+    const child = spawnCli([input, '--mock', '--repeat', '1000000000', '-o', out, '--summary-json', summaryFile, '-q']);
+    // The safety net kills it well before the default: walking 3e9 samples took minutes, deaf to signals.
+    const exited = waitForExit(child, 20_000);
+    await until(() => textSoFar(out).includes('\n'), 'a first row');
+    child.kill('SIGTERM');
+    const r = await exited;
+    expect(r.code, r.stderr).toBe(130);
+    const summary = JSON.parse(fs.readFileSync(summaryFile, 'utf8'));
+    expect(summary.ok).toBeGreaterThan(0);
+    expect(summary.ok + summary.failed + summary.notRun).toBe(3_000_000_000);
   });
 });

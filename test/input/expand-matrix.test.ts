@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { expandMatrix } from '../../src/input/expand-matrix.js';
+import { cellsOf, expandMatrix } from '../../src/input/expand-matrix.js';
 import type { PromptRecord } from '../../src/types.js';
 import { asyncFrom as from, collect, promptRecord as rec } from '../helpers/collect.js';
 
@@ -59,5 +59,25 @@ describe('expandMatrix', () => {
   ])('hands a record with %s on once, untouched, for runBatch to refuse', async (_name, bad) => {
     const out = await collect(expandMatrix(from([bad as PromptRecord, rec(1)]), { models: ['a', 'b'], repeat: 1 }));
     expect(out).toEqual([bad, { ...rec(1), params: { model: 'a' }, sample: 0 }, { ...rec(1), params: { model: 'b' }, sample: 0 }]);
+  });
+});
+
+describe('cellsOf: the records expandMatrix makes of one, counted without making them', () => {
+  const records = [
+    { id: 'plain', prompt: 'p', params: {} },
+    { id: 'own', prompt: 'p', params: { model: 'mine' } },
+    { id: 'bad', prompt: '', problem: 'missing prompt' },
+  ] as unknown as PromptRecord[];
+  it.each([
+    { models: ['a'], repeat: 1 },
+    { models: ['a', 'b', 'a'], repeat: 3 },
+    { models: ['a'], repeat: 4 },
+    { models: ['a'], repeat: 1, tagged: true },
+  ])('%o', async (matrix) => {
+    for (const record of records) {
+      let made = 0;
+      for await (const _ of expandMatrix(from([record]), matrix)) made++;
+      expect(cellsOf(record, matrix)).toBe(made);
+    }
   });
 });
