@@ -160,7 +160,8 @@ function checkPrice(price: TokenPrice, where: string): TokenPrice {
 }
 
 /**
- * `--price` for every model, then the prices file, then the dated table (`src/pricing.ts`). A file's
+ * The prices file for the models it names, then `--price` for every other, then the dated table
+ * (`src/pricing.ts`). A file's
  * entry prices a model by the names the table is searched by (`gpt-4o-mini` prices
  * `gpt-4o-mini-2024-07-18` and `openai/gpt-4o-mini`), and wins over the table at each: the table's
  * own entry for a name (`gpt-4o-2024-05-13`) still beats the file's for its family.
@@ -183,7 +184,8 @@ export function createPriceLookup(options: { price?: TokenPrice; file?: Map<stri
     }
     return undefined;
   };
-  const given = (model: string) => options.price ?? fromFile(model);
+  // The file's models keep their prices; --price is every other model's (it silently beat the whole file).
+  const given = (model: string) => fromFile(model) ?? options.price;
   const lookup = (model: string): TokenPrice | undefined => {
     const fromFlags = given(model);
     if (fromFlags) return fromFlags;
@@ -194,7 +196,7 @@ export function createPriceLookup(options: { price?: TokenPrice; file?: Map<stri
       : undefined;
   };
   const missed = () => ({ entries: [...(file?.keys() ?? [])].filter((name) => !used.has(name)), models: [...tablePriced] });
-  return Object.assign(lookup, { given, ...(file && !options.price ? { missed } : {}) });
+  return Object.assign(lookup, { given, ...(file ? { missed } : {}) });
 }
 
 /** Picodollars per token of a USD-per-million price. */

@@ -228,7 +228,7 @@ export function createProgram(version: string): Command {
     )
     .option(
       '--price <in/out[/cached]>',
-      'USD per million input/output tokens for every model of the run, e.g. 0.15/0.60 (a third figure prices cached input)',
+      'USD per million input/output tokens for every model of the run (but those --prices names), e.g. 0.15/0.60 (a third figure prices cached input)',
       priceFlag,
     )
     .option('--prices <file>', 'JSON prices per model: {"model": {"input": 0.15, "output": 0.6, "cached_input": 0.075}}');

@@ -51,3 +51,15 @@ describe('--prices entries by the names the table is searched by', () => {
     expect(createPriceLookup({ price: mine }).missed).toBeUndefined();
   });
 });
+
+describe('--price beside a --prices file', () => {
+  it("the file prices the models it names, --price every other (it silently replaced the whole file); the file's unused entries are still said", () => {
+    const flat = { input: 1, output: 1 };
+    const prices = createPriceLookup({ price: flat, file: new Map(Object.entries({ 'gpt-4o': mine, 'my-typo': mine })) });
+    expect(prices('gpt-4o')).toEqual(mine);
+    expect(prices.given?.('gpt-4o-2024-08-06')).toEqual(mine);
+    expect(prices('gpt-4o-mini')).toEqual(flat);
+    expect(prices('llama3')).toEqual(flat);
+    expect(prices.missed?.()).toEqual({ entries: ['my-typo'], models: [] });
+  });
+});
