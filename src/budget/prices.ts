@@ -22,10 +22,10 @@ export interface PriceLookup {
   /** Only what --price / --prices say of the model (no table): the user priced it by this name. */
   given?: (model: string) => TokenPrice | undefined;
   /**
-   * With a --prices file: its entries that priced nothing so far, and the models the table priced
-   * instead (a misspelt or mismatched entry leaves the run at list prices).
+   * With a --prices file: its entries that priced nothing so far, and the models --price or else the
+   * table priced instead (a misspelt or mismatched entry leaves the run at those prices).
    */
-  missed?: () => { entries: string[]; models: string[] };
+  missed?: () => { entries: string[]; models: string[]; pricedAs: 'table' | '--price' };
 }
 
 /**
@@ -171,7 +171,8 @@ export function createPriceLookup(options: { price?: TokenPrice; file?: Map<stri
   // Models are looked up by their lower-case names (see priceNames), as the CLI's --prices file keys them.
   const file = options.file && new Map([...options.file].map(([name, price]) => [name.toLowerCase(), checkPrice(price, `file's ${JSON.stringify(name)}`)]));
   const used = new Set<string>();
-  const tablePriced = new Set<string>();
+  /** Models a file did not price, priced by --price or else the table. */
+  const otherwisePriced = new Set<string>();
   const fromFile = (model: string): TokenPrice | undefined => {
     if (!file) return undefined;
     for (const name of priceNames(model)) {
@@ -185,17 +186,26 @@ export function createPriceLookup(options: { price?: TokenPrice; file?: Map<stri
     return undefined;
   };
   // The file's models keep their prices; --price is every other model's (it silently beat the whole file).
-  const given = (model: string) => fromFile(model) ?? options.price;
+  const given = (model: string) => {
+    const price = fromFile(model);
+    if (price || !options.price) return price;
+    if (file) otherwisePriced.add(model);
+    return options.price;
+  };
   const lookup = (model: string): TokenPrice | undefined => {
     const fromFlags = given(model);
     if (fromFlags) return fromFlags;
     const match = priceFor(model);
-    if (match && file) tablePriced.add(model);
+    if (match && file) otherwisePriced.add(model);
     return match
       ? { input: match.price.input, output: match.price.output, ...(match.price.cachedInput !== undefined ? { cachedInput: match.price.cachedInput } : {}) }
       : undefined;
   };
-  const missed = () => ({ entries: [...(file?.keys() ?? [])].filter((name) => !used.has(name)), models: [...tablePriced] });
+  const missed = () => ({
+    entries: [...(file?.keys() ?? [])].filter((name) => !used.has(name)),
+    models: [...otherwisePriced],
+    pricedAs: options.price ? ('--price' as const) : ('table' as const),
+  });
   return Object.assign(lookup, { given, ...(file ? { missed } : {}) });
 }
 

@@ -13,6 +13,6 @@ export function unmatchedPricesLine(file: string | undefined, prices: PriceLooku
   const list = (names: string[]) => names.slice(0, 3).join(', ') + (names.length > 3 ? ` and ${names.length - 3} more` : '');
   // Model names are the file's and the server's: shown, not executed.
   return sanitize(
-    `--prices ${file}: no model of the run matched ${list(missed.entries.map((n) => JSON.stringify(n)))}; ${list(missed.models)} priced at the ${PRICES_AS_OF} list prices`,
+    `--prices ${file}: no model of the run matched ${list(missed.entries.map((n) => JSON.stringify(n)))}; ${list(missed.models)} priced ${missed.pricedAs === '--price' ? 'at --price' : `at the ${PRICES_AS_OF} list prices`}`,
   );
 }

@@ -47,7 +47,7 @@ describe('--prices entries by the names the table is searched by', () => {
     prices('my-llama');
     prices('gpt-4o-2024-08-06');
     prices('llama-unknown');
-    expect(prices.missed?.()).toEqual({ entries: ['gpt4o'], models: ['gpt-4o-2024-08-06'] });
+    expect(prices.missed?.()).toEqual({ entries: ['gpt4o'], models: ['gpt-4o-2024-08-06'], pricedAs: 'table' });
     expect(createPriceLookup({ price: mine }).missed).toBeUndefined();
   });
 });
@@ -60,6 +60,6 @@ describe('--price beside a --prices file', () => {
     expect(prices.given?.('gpt-4o-2024-08-06')).toEqual(mine);
     expect(prices('gpt-4o-mini')).toEqual(flat);
     expect(prices('llama3')).toEqual(flat);
-    expect(prices.missed?.()).toEqual({ entries: ['my-typo'], models: [] });
+    expect(prices.missed?.()).toEqual({ entries: ['my-typo'], models: ['gpt-4o-mini', 'llama3'], pricedAs: '--price' });
   });
 });

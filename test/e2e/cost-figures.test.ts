@@ -202,6 +202,36 @@ describe('one source of prices', () => {
     expect(r.stderr.match(/--prices .*prices\.json: no model of the run matched "gpt4o-mini"; gpt-4o-mini priced at the [\d-]+ list prices/g)).toHaveLength(1);
   });
 
+  it('--price beside --prices: the file prices its models, --price the others, by model in --summary-json; an entry that matched none is said', async () => {
+    const input = writePrompts(ctx.dir, 'p.txt', ['a', 'b']);
+    const prices = path.join(ctx.dir, 'prices-and-flat.json');
+    fs.writeFileSync(prices, JSON.stringify({ 'gpt-4o': '1000/0', 'gpt4o-mini': '5/5' }));
+    const summary = path.join(ctx.dir, 'flat.json');
+    const r = await runCli([
+      input,
+      '--base-url',
+      ctx.server.url,
+      '-m',
+      'gpt-4o,gpt-4o-mini',
+      '--price',
+      '0/1000',
+      '--prices',
+      prices,
+      '--no-cache',
+      '-o',
+      path.join(ctx.dir, 'flat.jsonl'),
+      '--summary-json',
+      summary,
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    const byModel = readJson(summary).estimatedCost.byModel as { model: string; promptTokens: number; completionTokens: number; usd: number }[];
+    const of = (model: string) => byModel.find((m) => m.model === model)!;
+    // gpt-4o: input at the file's $1000 a million, output free; gpt-4o-mini: the flat --price, output only.
+    expect(of('gpt-4o').usd).toBeCloseTo((of('gpt-4o').promptTokens * 1000) / 1e6, 9);
+    expect(of('gpt-4o-mini').usd).toBeCloseTo((of('gpt-4o-mini').completionTokens * 1000) / 1e6, 9);
+    expect(r.stderr.match(/--prices .*prices-and-flat\.json: no model of the run matched "gpt4o-mini"; gpt-4o-mini priced at --price/g)).toHaveLength(1);
+  });
+
   it('--dry-run estimates at --price', async () => {
     const input = writePrompts(ctx.dir, 'p.txt', ['alpha']);
     const r = await runCli([input, '--base-url', ctx.server.url, '-m', 'my-llama', '--price', '1000/1000', '--max-tokens', '10', '--dry-run']);
