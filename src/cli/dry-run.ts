@@ -566,7 +566,8 @@ export async function runDryRun(config: CliConfig, io: CliIo): Promise<number> {
   if (config.shard && others > 0) {
     const shard = `--shard ${config.shard.index}/${config.shard.count}`;
     lines.push(
-      `  ${shard}: ${count(others)} more ${others === 1 ? 'record of the input hashes to another shard' : 'records of the input hash to other shards'}`,
+      // --limit stops the reading at its Nth record of this shard: only those read before are known.
+      `  ${shard}: ${count(others)} more ${others === 1 ? 'record' : 'records'} of the input ${config.data.limit === undefined ? '' : `read until --limit ${count(config.data.limit)} was reached `}${others === 1 ? 'hashes to another shard' : 'hash to other shards'}`,
     );
   }
   if (scan.answered > 0 && config.output.kind === 'file') {

@@ -288,6 +288,17 @@ describe('--shard i/N and merge', () => {
     expect(dry.code, dry.stderr).toBe(0);
     expect(dry.stdout).toMatch(/--shard 2\/3: 1 more record of the input hashes to another shard/);
 
+    // With --limit the reading stops at the shard's Nth record: the count is of the records read, and says so.
+    const many = writePrompts(
+      ctx.dir,
+      'many.txt',
+      Array.from({ length: 30 }, (_, i) => `m${i}`),
+    );
+    const whole = await runCli([many, '--dry-run', '--shard', '2/3']);
+    const limited = await runCli([many, '--dry-run', '--shard', '2/3', '--limit', '2']);
+    expect(whole.stdout).toMatch(/--shard 2\/3: \d+ more records of the input hash to other shards/);
+    expect(limited.stdout).toMatch(/--shard 2\/3: \d+ more records? of the input read until --limit 2 was reached hash(es)? to (other shards|another shard)/);
+
     ctx.server.options.batches = { stepMs: 20 };
     const batch = await runCli([input, '-o', path.join(ctx.dir, 'b1.jsonl'), '--base-url', ctx.server.url, '--batch-api', '--poll', '0.05', '--shard', '1/3']);
     expect(batch.code, batch.stderr).toBe(0);
