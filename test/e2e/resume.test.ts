@@ -493,7 +493,7 @@ describe('run metadata', () => {
 
 describe('the output lock', () => {
   it.each([['--resume'], ['--overwrite']])(
-    'a second run (%s) on an output in use exits 2 naming the lock and pid, sends nothing, and loses nothing',
+    'a second run (%s) on an output in use exits 75 naming the lock and pid, sends nothing, and loses nothing',
     async (flag) => {
       const prompts = Array.from({ length: 8 }, (_, i) => `lock ${flag} q${i}`);
       const input = writePrompts(ctx.dir, 'p.txt', prompts);
@@ -512,7 +512,7 @@ describe('the output lock', () => {
         const second = await runInWorker([input, '-o', out, flag, '--base-url', ctx.server.url], {
           env: { OPENAI_API_KEY: 'sk-second-run' },
         });
-        expect(second.code).toBe(2);
+        expect(second.code).toBe(75);
         expect(second.stderr).toContain(`${out}.lock`);
         expect(second.stderr).toContain(`pid ${first.pid}`);
         expect(ctx.server.requests.filter((r) => r.authorization === 'Bearer sk-second-run')).toHaveLength(0);
@@ -547,7 +547,7 @@ describe('the output lock', () => {
     try {
       await until(() => ctx.server.requests.length >= 1, 'the first run to send a prompt');
       const second = await runInWorker([input, '-o', link, '--resume', '--base-url', ctx.server.url], { env: { OPENAI_API_KEY: 'sk-second-run' } });
-      expect(second.code, second.stderr).toBe(2);
+      expect(second.code, second.stderr).toBe(75);
       expect(second.stderr).toContain(`${out}.lock`);
       expect(second.stderr).toContain(`pid ${first.pid}`);
       expect(ctx.server.requests.filter((r) => r.authorization === 'Bearer sk-second-run')).toHaveLength(0);
@@ -578,7 +578,7 @@ describe('the output lock', () => {
 
   it.each([
     ['untouched for a day is taken over, in one line', 24 * 3600, 0],
-    ['still being touched blocks, exit 2', 20, 2],
+    ['still being touched blocks, exit 75', 20, 75],
   ])('a lock from another host (a killed container) %s', async (_name, ageSeconds, code) => {
     const input = writePrompts(ctx.dir, 'p.txt', ['container q1', 'container q2']);
     const out = path.join(ctx.dir, 'out.jsonl');
@@ -609,7 +609,7 @@ describe('the output lock', () => {
     const content = JSON.stringify({ pid: process.pid, host: os.hostname(), startedAt: new Date().toISOString() }) + '\n';
     fs.writeFileSync(lock, content);
     const r = await run([input, '-o', out]);
-    expect(r.code).toBe(2);
+    expect(r.code).toBe(75);
     expect(r.stderr).toContain(lock);
     expect(r.stderr).toContain(`pid ${process.pid}`);
     expect(ctx.server.requests).toHaveLength(0);
