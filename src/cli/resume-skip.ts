@@ -19,7 +19,7 @@ import { RunError } from '../errors.js';
 import { counted } from '../util/group-digits.js';
 import type { BatchStats } from '../engine/stats.js';
 import type { PromptRecord, ResultRow } from '../types.js';
-import type { CliConfig } from './config.js';
+import { writesCsv, type CliConfig } from './config.js';
 import type { InputFingerprint } from './input-fingerprint.js';
 import { resumeDifferences, sameInputFile } from './run-identity.js';
 import { addedModels, addedModelsNote, recordedModels, sortedModels } from './run-models.js';
@@ -253,9 +253,24 @@ export async function refuseOtherRun(
   // The --base-url that the exit 4 of an unreachable server asks to correct, before any batch existed.
   const compared = uncollected?.unsent ? { ...previous, baseURL: current['baseURL'] } : previous;
   const differences = await resumeDifferences(config, compared, current, input);
+  refuseEscapeChange(config, path, previous, current);
   if (differences.length > 0 && !config.forceResume) {
     throw new RunError(`${path} was written by a different run (${differences.join('; ')}); ${refusal(uncollected?.batches)}`, 'resume');
   }
+}
+
+/**
+ * A CSV's rows are read back as --csv-escape-formulas says they were written: across a change of it
+ * (even forced), the rows before it read back otherwise (`'=1` as `=1`), their ids no longer match,
+ * and their prompts were asked and written a second time.
+ */
+function refuseEscapeChange(config: CliConfig, path: string, previous: Record<string, unknown>, current: Record<string, unknown>): void {
+  const was = previous['csvEscapeFormulas'] === true;
+  if (!config.forceResume || !writesCsv(config) || was === (current['csvEscapeFormulas'] === true)) return;
+  throw new RunError(
+    `${path} was written ${was ? 'with' : 'without'} --csv-escape-formulas, and --force-resume cannot change that: its rows would be read back as the other setting writes them (an id starting with = or ' would not match, and its prompt would be asked again); resume ${was ? 'with' : 'without'} it`,
+    'resume',
+  );
 }
 
 /**

@@ -46,6 +46,11 @@ describe('CSV output keeps data exact (item 2)', () => {
     const mixed = await runInWorker([input, '-o', out, '-q', '--resume', '--base-url', server.url]);
     expect(mixed.code).toBe(2);
     expect(mixed.stderr).toMatch(/csvEscapeFormulas \(--csv-escape-formulas\): was true, now \(not set\)/);
+    // Forced, the old rows would read back otherwise and their prompts go out again: still refused.
+    const forced = await runInWorker([input, '-o', out, '-q', '--resume', '--force-resume', '--base-url', server.url]);
+    expect(forced.code).toBe(2);
+    expect(forced.stderr).toMatch(/escaped\.csv was written with --csv-escape-formulas, and --force-resume cannot change that: .*; resume with it\n$/);
+    expect(server.requests.map((q) => q.prompt)).toEqual(['q =2']);
   });
 
   it('--csv-escape-formulas refuses a header cell that would start a formula (a kept column, a schema property): exit 2, nothing written', async () => {
