@@ -111,6 +111,17 @@ export function shard(value: string): { index: number; count: number } {
   }
 }
 
+/**
+ * --json-schema's file, inline JSON, or `@file` as -t and -s read one (the same file, not "no such
+ * file"). `@` alone and `-` (no flag reads stdin, which the prompts may be) said only "no such file".
+ */
+export function schemaFlag(value: string): string {
+  if (value === '@') throw new InvalidArgumentError('needs a file name after the @ (--json-schema @schema.json)');
+  const file = value.startsWith('@') ? value.slice(1) : value;
+  if (file === '-') throw new InvalidArgumentError('a schema is not read from stdin: name its file (or /dev/stdin, when the prompts come from a file)');
+  return file;
+}
+
 /** `IN/OUT[/CACHED_IN]` in USD per million tokens. */
 export function priceFlag(value: string): TokenPrice {
   const range = priceRangeProblem(value);

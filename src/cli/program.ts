@@ -1,5 +1,17 @@
 import { Command, Option } from 'commander';
-import { httpUrl, MIN_WAIT_SECONDS, modelList, positiveInteger, positiveNumber, priceFlag, seconds, shard, temperature, wholeNumber } from './parse-flags.js';
+import {
+  httpUrl,
+  MIN_WAIT_SECONDS,
+  modelList,
+  positiveInteger,
+  positiveNumber,
+  priceFlag,
+  schemaFlag,
+  seconds,
+  shard,
+  temperature,
+  wholeNumber,
+} from './parse-flags.js';
 import type { TokenPrice } from '../budget/prices.js';
 import { listCommands } from './listed-commands.js';
 import { keepProgressInput, progressValue } from './progress-input.js';
@@ -163,7 +175,7 @@ export function createProgram(version: string): Command {
       '--json-schema <file|json>',
       'JSON Schema every answer must match (a file, or @file as -t takes one, or inline JSON starting with {): sent as response_format (strict), answers validated and re-asked, fields as CSV columns',
       // `@schema.json`, as -t and -s read a file: the same file, not "no such file".
-      (value: string) => (value.startsWith('@') && value.length > 1 ? value.slice(1) : value),
+      schemaFlag,
     )
     .option('--json', "answers must be JSON (JSON mode, no schema); parsed into the row's output")
     .option('--schema-retries <n>', 're-asks after an answer that is not valid JSON or fails the schema (default 2)', wholeNumber)

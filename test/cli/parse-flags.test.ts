@@ -230,3 +230,23 @@ describe('--keep-fields given more than once', () => {
     expect(parse(['--keep-fields', 'all', '--keep-fields', 'title']).opts.keepFields).toBe('all');
   });
 });
+
+describe('--json-schema: a file, @file or inline JSON', () => {
+  it.each([
+    ['@schema.json', 'schema.json'],
+    ['schema.json', 'schema.json'],
+    ['{"type":"object"}', '{"type":"object"}'],
+  ])('%s is taken as %s', (value, taken) => {
+    expect(parse(['--json-schema', value])).toMatchObject({ code: undefined, opts: { jsonSchema: taken } });
+  });
+
+  it.each([
+    ['@', /needs a file name after the @ \(--json-schema @schema\.json\)/],
+    ['@-', /a schema is not read from stdin: name its file/],
+    ['-', /a schema is not read from stdin: name its file/],
+  ])('%s is a usage error that says why (it said "no such file")', (value, message) => {
+    const r = parse(['--json-schema', value]);
+    expect(r.code).toBe(ExitCode.usage);
+    expect(r.stderr).toMatch(message);
+  });
+});
