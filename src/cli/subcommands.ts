@@ -5,7 +5,7 @@ import { BatchJob } from '../batch/batch-job.js';
 import { formatStatusLine, statusLines } from '../batch/batch-status.js';
 import { IN_FLIGHT_STATUSES, isOpen, manifestPath, readManifest, type Chunk, type Manifest } from '../batch/manifest.js';
 import { tokenLimitField } from '../provider/request-body.js';
-import { ExitCode, RunError } from '../errors.js';
+import { ExitCode, OutputLockedError, RunError } from '../errors.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
@@ -222,7 +222,9 @@ async function cancel(output: string, opts: CancelFlags, io: CliIo): Promise<num
   try {
     lock = acquireLock(output);
   } catch (err) {
-    throw new RunError(`${(err as Error).message} (stop the run that is waiting on its batches first, e.g. with Ctrl-C; then cancel)`, 'usage');
+    const message = `${(err as Error).message} (stop the run that is waiting on its batches first, e.g. with Ctrl-C; then cancel)`;
+    // Held by another run: "try again later" (75), as a run refused so exits; anything else as it was.
+    throw err instanceof OutputLockedError ? new OutputLockedError(message) : new RunError(message, 'usage');
   }
   // Rows as the run writes them: its CSV layout, its answers checked against its schema.
   const shape = manifest.rowShape;

@@ -261,7 +261,7 @@ export function acquireLock(outputPath: string, options: AcquireOptions = {}): L
       throw new RunError(`Cannot replace stale lock file ${lockPath}: ${errorMessage(err)}`, 'output');
     }
   }
-  throw new RunError(`Cannot take the lock ${lockPath}: it kept changing (several runs starting at once?). Try again.`, 'output');
+  throw new OutputLockedError(`Cannot take the lock ${lockPath}: it kept changing (several runs starting at once?). Try again.`);
 }
 
 /** Whether the lock at `lockPath` holds `text`, this run's own. */

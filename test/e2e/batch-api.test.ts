@@ -667,6 +667,24 @@ describe('llm-batch status and cancel', () => {
     expect(rowsOf(out).filter((r) => r.error === null)).toHaveLength(8);
   });
 
+  it('cancel while the run that submitted the batches waits on them: refused, exit 75 (try again later), nothing cancelled', async () => {
+    ctx.server.options.batches = { stepMs: 60_000 };
+    const input = writePrompts(ctx.dir, 'in.txt', prompts(3));
+    const out = path.join(ctx.dir, 'waiting.jsonl');
+    const waiting = spawnCli([input, '-o', out, ...batchArgs()]);
+    const exited = waitForExit(waiting);
+    try {
+      await until(() => ctx.server.batchState.counts.creates >= 1, 'the batch to be created');
+      const r = await runCli(['cancel', out, '--base-url', ctx.server.url]);
+      expect(r.code, r.stderr).toBe(75);
+      expect(r.stderr).toMatch(/in use by another llm-batch run .*\(stop the run that is waiting on its batches first/);
+      expect(ctx.server.batchState.counts.cancels).toBe(0);
+    } finally {
+      waiting.kill('SIGKILL');
+      await exited;
+    }
+  });
+
   it('cancel -q: rows written, nothing on stderr; an error still prints', async () => {
     ctx.server.options.batches = { stepMs: 30, hold: () => true };
     const input = writePrompts(ctx.dir, 'in.txt', prompts(4));
