@@ -8,8 +8,12 @@ import { pathProblem } from '../util/path-words.js';
 import { isStreamTarget } from './stream-target.js';
 
 const PREFIX = 'llm-batch-report-';
-/** What the folder's maker wrote in it: its pid namespace, so that only a run of the same one judges its pid. */
+/**
+ * What the folder's maker wrote in it: its host and pid namespace, so that only a run of the same
+ * ones judges its pid (the initial namespace has one id on every host: a TMPDIR on NFS is shared).
+ */
 const OWNER = 'owner';
+const owner = (): string => JSON.stringify([os.hostname(), pidNamespace() ?? null]);
 /** The file of copied rows: its last change is when the run was last known to be writing. */
 export const COPY_FILE = 'rows.jsonl';
 
@@ -39,7 +43,7 @@ export function makeCopyDir(report: string): string {
 function freshCopyDir(parent: string, prefix: string): string {
   const dir = fs.mkdtempSync(path.join(parent, `${prefix}${process.pid}-`));
   try {
-    fs.writeFileSync(path.join(dir, OWNER), pidNamespace() ?? '');
+    fs.writeFileSync(path.join(dir, OWNER), owner());
   } catch (err) {
     fs.rmSync(dir, { recursive: true, force: true });
     throw err;
@@ -51,8 +55,8 @@ function freshCopyDir(parent: string, prefix: string): string {
 /**
  * Removes the copies that --report runs killed outright (kill -9, the OOM killer, a cron timeout's
  * SIGKILL) left in `parent`: each as large as the rows it held, in a folder nothing else would ever
- * empty. Only a folder of this user, made in this pid namespace (in a /tmp shared with a container, a
- * pid says nothing), whose process is gone (lockOwnerAlive: a pid reused since the copy was last
+ * empty. Only a folder of this user, made on this host in this pid namespace (in a /tmp shared with a
+ * container or over NFS, a pid says nothing), whose process is gone (lockOwnerAlive: a pid reused since the copy was last
  * written is gone too); never this process's own.
  */
 function removeDeadCopies(parent: string, prefix: string): void {
@@ -63,7 +67,7 @@ function removeDeadCopies(parent: string, prefix: string): void {
     return;
   }
   const uid = process.getuid?.();
-  const ns = pidNamespace() ?? '';
+  const ours = owner();
   for (const name of names) {
     const pid = /^(\d{1,10})-[^/]+$/.exec(name.startsWith(prefix) ? name.slice(prefix.length) : '')?.[1];
     if (pid === undefined || Number(pid) === process.pid) continue;
@@ -71,7 +75,7 @@ function removeDeadCopies(parent: string, prefix: string): void {
     try {
       const stat = fs.lstatSync(dir);
       if (!stat.isDirectory() || (uid !== undefined && stat.uid !== uid)) continue;
-      if (fs.readFileSync(path.join(dir, OWNER), 'utf8') !== ns) continue;
+      if (fs.readFileSync(path.join(dir, OWNER), 'utf8') !== ours) continue;
       const rows = fs.statSync(path.join(dir, COPY_FILE), { throwIfNoEntry: false });
       if (lockOwnerAlive(Number(pid), Math.max(stat.mtimeMs, rows?.mtimeMs ?? 0))) continue;
       fs.rmSync(dir, { recursive: true, force: true });

@@ -6,6 +6,7 @@
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { runCli, spawnCli, tempDir, waitForExit, writePrompts } from '../helpers/run-cli.js';
@@ -86,7 +87,7 @@ describe('the temporary copy of a --report run', () => {
 });
 
 describe.skipIf(!fs.existsSync('/proc/self/ns/pid'))('a --report run killed outright (kill -9, the OOM killer)', () => {
-  const ns = () => fs.readlinkSync('/proc/self/ns/pid');
+  const ns = () => JSON.stringify([os.hostname(), fs.readlinkSync('/proc/self/ns/pid')]);
   /** A folder as a run of `pid` leaves it, its maker's pid namespace in `owner`. */
   const leftBy = (pid: number, owner: string | undefined, suffix = 'AbC123') => {
     const folder = path.join(tmp, `llm-batch-report-${pid}-${suffix}`);
@@ -96,7 +97,7 @@ describe.skipIf(!fs.existsSync('/proc/self/ns/pid'))('a --report run killed outr
     return path.basename(folder);
   };
 
-  it("leaves its copy; the next --report run removes it, and only the folders of this namespace's runs that are gone", async () => {
+  it("leaves its copy; the next --report run removes it, and only the folders of this host's and namespace's runs that are gone", async () => {
     // Reading a stdin still open, the run has made its copy's folder and waits.
     const killed = spawnCli(['-', '--mock', '--report', 'r.html', '-o', '-'], { env: { TMPDIR: tmp }, cwd: dir, openStdin: 'first\n' });
     const ended = waitForExit(killed);
@@ -109,7 +110,13 @@ describe.skipIf(!fs.existsSync('/proc/self/ns/pid'))('a --report run killed outr
     const live = spawn('sleep', ['60'], { stdio: 'ignore' });
     try {
       const gone = spawnSync(process.execPath, ['-e', '']).pid!;
-      const kept = [leftBy(live.pid!, ns()), leftBy(gone, 'pid:[1]'), leftBy(gone + 1, undefined)].sort();
+      const otherHost = JSON.stringify(['another-host', fs.readlinkSync('/proc/self/ns/pid')]);
+      const kept = [
+        leftBy(live.pid!, ns()),
+        leftBy(gone, JSON.stringify([os.hostname(), 'pid:[1]'])),
+        leftBy(gone, otherHost, 'NfS456'),
+        leftBy(gone + 1, undefined),
+      ].sort();
       const removed = leftBy(gone, ns(), 'XyZ789');
       expect(leftInTmp()).toContain(removed);
       writePrompts(dir, 'p.txt', ['one']);
