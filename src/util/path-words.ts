@@ -64,6 +64,8 @@ export function unreadableReason(file: string): string | undefined {
     // Not "no such file": an unset variable (`report "$OUT"`), and `-`, which is stdin to a run.
     if (file === '') return 'the name is empty (an unset variable?)';
     if (file === '-') return 'stdin (-) is not read here: give the file, saving piped results to one first';
+    // A relative name is looked for where the run was started, which a cron line's `cd` may not be.
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT' && !path.isAbsolute(file)) return `no such file in ${process.cwd()}`;
     return readProblem(err);
   }
 }

@@ -138,6 +138,13 @@ describe.concurrent('run-level errors: exit 2, one stderr line, nothing sent', (
     expect(server.requests).toHaveLength(0);
   });
 
+  it('a missing input given by a relative name says where it was looked for (a cron line runs elsewhere); an absolute one needs not', async () => {
+    const relative = await runCli(['nightly.jsonl', '--mock'], { cwd: dir });
+    expect([relative.code, relative.stderr]).toEqual([2, `llm-batch: cannot read input file nightly.jsonl: no such file in ${dir}\n`]);
+    const absolute = await runCli([path.join(dir, 'nightly.jsonl'), '--mock'], { cwd: dir });
+    expect(absolute.stderr).toBe(`llm-batch: cannot read input file ${path.join(dir, 'nightly.jsonl')}: no such file\n`);
+  });
+
   it('no OPENAI_API_KEY with the default base URL: names OPENAI_API_KEY and mentions --mock', async () => {
     const file = writePrompts(dir, 'nokey.txt', ['never sent']);
     const r = await runInWorker([file], { env: { OPENAI_API_KEY: undefined, OPENAI_BASE_URL: undefined } });

@@ -31,7 +31,7 @@ describe('control characters in stderr messages', () => {
   it('a file name in a refusal: the same', async () => {
     const r = await runCli(['no\u001b[2Jfile.txt', '--mock'], { cwd: server.dir });
     expect(r.code).toBe(2);
-    expect(r.stderr).toBe('llm-batch: cannot read input file no\uFFFD[2Jfile.txt: no such file\n');
+    expect(r.stderr).toBe(`llm-batch: cannot read input file no\uFFFD[2Jfile.txt: no such file in ${server.dir}\n`);
   });
 });
 
@@ -46,7 +46,7 @@ describe('a file name with a line break', () => {
   it('an error naming it is one line too: a run error, an -o refusal, a --summary-json that cannot be written', async () => {
     // The line broke in two, the second without "llm-batch:", which a grep of a log misses.
     const input = await runCli(['no\nsuch\tfile.txt', '--mock'], { cwd: server.dir });
-    expect([input.code, input.stderr]).toEqual([2, 'llm-batch: cannot read input file no\uFFFDsuch\uFFFDfile.txt: no such file\n']);
+    expect([input.code, input.stderr]).toEqual([2, `llm-batch: cannot read input file no\uFFFDsuch\uFFFDfile.txt: no such file in ${server.dir}\n`]);
     const output = await runCli(['p.txt', '--mock', '-o', 'no\ndir/x.jsonl'], { cwd: server.dir });
     expect(output.code).toBe(2);
     expect(output.stderr).toMatch(/^llm-batch: [^\n]*no\uFFFDdir\/x\.jsonl[^\n]*\n$/);
