@@ -563,11 +563,13 @@ export async function runDryRun(config: CliConfig, io: CliIo): Promise<number> {
     `  ${count(records)} ${records === 1 ? 'record' : 'records'}: ${[`${count(toSendRecords)} to send`, ...notSent, `${count(badCount)} bad`].join(', ')}`,
   );
   const others = scan.shardTally.others;
+  const limit = config.data.limit;
+  const limitReached = limit !== undefined && scan.records >= limit;
   if (config.shard && others > 0) {
     const shard = `--shard ${config.shard.index}/${config.shard.count}`;
     lines.push(
       // --limit stops the reading at its Nth record of this shard: only those read before are known.
-      `  ${shard}: ${count(others)} more ${others === 1 ? 'record' : 'records'} of the input ${config.data.limit === undefined ? '' : `read until --limit ${count(config.data.limit)} was reached `}${others === 1 ? 'hashes to another shard' : 'hash to other shards'}`,
+      `  ${shard}: ${count(others)} more ${others === 1 ? 'record' : 'records'} of the input ${limitReached ? `read until --limit ${count(limit!)} was reached ` : ''}${others === 1 ? 'hashes to another shard' : 'hash to other shards'}`,
     );
   }
   if (scan.answered > 0 && config.output.kind === 'file') {

@@ -298,6 +298,9 @@ describe('--shard i/N and merge', () => {
     const limited = await runCli([many, '--dry-run', '--shard', '2/3', '--limit', '2']);
     expect(whole.stdout).toMatch(/--shard 2\/3: \d+ more records of the input hash to other shards/);
     expect(limited.stdout).toMatch(/--shard 2\/3: \d+ more records? of the input read until --limit 2 was reached hash(es)? to (other shards|another shard)/);
+    // A --limit the shard never reaches stops nothing: the count is the whole input's, said so.
+    const unreached = await runCli([many, '--dry-run', '--shard', '2/3', '--limit', '100']);
+    expect(unreached.stdout).toMatch(/--shard 2\/3: \d+ more records of the input hash to other shards/);
 
     ctx.server.options.batches = { stepMs: 20 };
     const batch = await runCli([input, '-o', path.join(ctx.dir, 'b1.jsonl'), '--base-url', ctx.server.url, '--batch-api', '--poll', '0.05', '--shard', '1/3']);
