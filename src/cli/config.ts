@@ -173,9 +173,12 @@ function inputFormatOf(file: string): InputFormat | 'auto' {
   const packed = COMPRESSED[ext];
   if (packed) {
     // `q.jsonl.gz`: the format is the name's inner extension, which a pipe no longer carries.
-    const inner = detectFormat(file.slice(0, -ext.length));
+    const innerName = file.slice(0, -ext.length);
+    const inner = detectFormat(innerName);
+    // A .tsv's tab, which the name told a file and a pipe no longer does.
+    const tab = inner === 'csv' && path.extname(innerName).toLowerCase() === '.tsv' ? ' --csv-delimiter tab' : '';
     throw new UsageError(
-      `${file}: ${packed.kind} (by its name), not prompts: decompress it first (e.g. ${packed.cat} ${shellQuote(file)} | llm-batch${inner ? ` --input-format ${inner}` : ''})`,
+      `${file}: ${packed.kind} (by its name), not prompts: decompress it first (e.g. ${packed.cat} ${shellQuote(file)} | llm-batch${inner ? ` --input-format ${inner}${tab}` : ''})`,
     );
   }
   throw new UsageError(

@@ -63,8 +63,12 @@ export async function reportCommand(argv: readonly string[], io: CliIo): Promise
     .option('-o, --output <file>', 'the HTML file (default: the results file with .html); "-" for stdout')
     .option('--format <format>', 'read the results as jsonl or csv (default: what the file holds, by its first bytes, else its extension)')
     .option('--summary-json <file>', "the run's --summary-json file: requests, every 429, retries and wall time as the run counted them")
-    .option('--price <in/out[/cached]>', 'price every model at IN/OUT (and CACHED input) USD per million tokens, as the run did', priceFlag)
-    .option('--prices <file>', 'a JSON file of model → price, as the run had (list prices for models it does not name)')
+    .option(
+      '--price <in/out[/cached]>',
+      'price every model at IN/OUT (and CACHED input) USD per million tokens, as the run did (but those --prices names)',
+      priceFlag,
+    )
+    .option('--prices <file>', 'a JSON file of model → price, as the run had (--price, else list prices, for models it does not name)')
     .option('--overwrite', 'replace an existing file that is not an llm-batch report')
     .option('-q, --quiet', 'print nothing on success')
     .helpOption('-h, --help', 'show this help')

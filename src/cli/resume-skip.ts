@@ -261,14 +261,14 @@ export async function refuseOtherRun(
 
 /**
  * A CSV's rows are read back as --csv-escape-formulas says they were written: across a change of it
- * (even forced), the rows before it read back otherwise (`'=1` as `=1`), their ids no longer match,
+ * (even forced; said before the other differences, whose advice is --force-resume), the rows before it read back otherwise (`'=1` as `=1`), their ids no longer match,
  * and their prompts were asked and written a second time.
  */
 function refuseEscapeChange(config: CliConfig, path: string, previous: Record<string, unknown>, current: Record<string, unknown>): void {
   const was = previous['csvEscapeFormulas'] === true;
-  if (!config.forceResume || !writesCsv(config) || was === (current['csvEscapeFormulas'] === true)) return;
+  if (!writesCsv(config) || was === (current['csvEscapeFormulas'] === true)) return;
   throw new RunError(
-    `${path} was written ${was ? 'with' : 'without'} --csv-escape-formulas, and --force-resume cannot change that: its rows would be read back as the other setting writes them (an id starting with = or ' would not match, and its prompt would be asked again); resume ${was ? 'with' : 'without'} it`,
+    `${path} was written ${was ? 'with' : 'without'} --csv-escape-formulas, and a resume (--force-resume too) cannot change that: its rows would be read back as the other setting writes them (an id starting with = or ' would not match, and its prompt would be asked again); resume ${was ? 'with' : 'without'} it`,
     'resume',
   );
 }

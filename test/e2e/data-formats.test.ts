@@ -42,14 +42,16 @@ describe('CSV output keeps data exact (item 2)', () => {
     const again = await run([input, '-o', out, '-q', '--csv-escape-formulas', '--resume']);
     expect(again.code, again.stderr).toBe(0);
     expect(server.requests.map((q) => q.prompt)).toEqual(['q =2']);
-    // Without the flag the same file would be read differently: refused, in words.
+    // Without the flag the same file would be read differently: refused, saying to resume with it (not --force-resume).
     const mixed = await runInWorker([input, '-o', out, '-q', '--resume', '--base-url', server.url]);
     expect(mixed.code).toBe(2);
-    expect(mixed.stderr).toMatch(/csvEscapeFormulas \(--csv-escape-formulas\): was true, now \(not set\)/);
+    expect(mixed.stderr).toMatch(
+      /escaped\.csv was written with --csv-escape-formulas, and a resume \(--force-resume too\) cannot change that: .*; resume with it\n$/,
+    );
     // Forced, the old rows would read back otherwise and their prompts go out again: still refused.
     const forced = await runInWorker([input, '-o', out, '-q', '--resume', '--force-resume', '--base-url', server.url]);
     expect(forced.code).toBe(2);
-    expect(forced.stderr).toMatch(/escaped\.csv was written with --csv-escape-formulas, and --force-resume cannot change that: .*; resume with it\n$/);
+    expect(forced.stderr).toBe(mixed.stderr);
     expect(server.requests.map((q) => q.prompt)).toEqual(['q =2']);
   });
 
@@ -232,6 +234,7 @@ describe('input formats by extension (item 4)', () => {
       /^llm-batch: \S*q\.jsonl\.gz: a gzip file \(by its name\), not prompts: decompress it first \(e\.g\. zcat \S*q\.jsonl\.gz \| llm-batch --input-format jsonl\)\n$/,
     ],
     ['rows.xz', /^llm-batch: \S*rows\.xz: an xz file \(by its name\), not prompts: decompress it first \(e\.g\. xzcat \S*rows\.xz \| llm-batch\)\n$/],
+    ['sheet.tsv.gz', /: decompress it first \(e\.g\. zcat \S*sheet\.tsv\.gz \| llm-batch --input-format csv --csv-delimiter tab\)\n$/],
   ])('a compressed input (%s) is refused in one line that says how to decompress it, in the format its name gives', async (name, message) => {
     const { server } = await fresh();
     const input = path.join(dir, name);
