@@ -3,6 +3,7 @@ import path from 'node:path';
 import { UsageError } from '../errors.js';
 import { keyInFileError } from './key-in-arguments.js';
 import { detectFormat } from '../input/detect-format.js';
+import { COMPRESSED } from '../input/compressed.js';
 import { braceProblem, templateFields, templateProblem } from '../input/template.js';
 import { fileNameHint, flagLabel, flagText } from './flag-file.js';
 import { usableDelimiter, type InputFormat } from '../input/input-options.js';
@@ -150,15 +151,6 @@ function csvDelimiterOf(given: string | undefined, input: CliConfig['input']): s
   }
   return char === ',' ? undefined : char;
 }
-
-/** Compressed files by their extension, and the command that decompresses one to stdout. */
-const COMPRESSED: Record<string, { kind: string; cat: string }> = {
-  '.gz': { kind: 'a gzip file', cat: 'zcat' },
-  '.zst': { kind: 'a zstd file', cat: 'zstdcat' },
-  '.bz2': { kind: 'a bzip2 file', cat: 'bzcat' },
-  '.xz': { kind: 'an xz file', cat: 'xzcat' },
-  '.zip': { kind: 'a ZIP archive', cat: 'unzip -p' },
-};
 
 /**
  * The input format an extension names. A file without one (`/dev/fd/63`, `prompts`) is sniffed

@@ -174,7 +174,6 @@ export function createProgram(version: string): Command {
     .option(
       '--json-schema <file|json>',
       'JSON Schema every answer must match (a file, or @file as -t takes one, or inline JSON starting with {): sent as response_format (strict), answers validated and re-asked, fields as CSV columns',
-      // `@schema.json`, as -t and -s read a file: the same file, not "no such file".
       schemaFlag,
     )
     .option('--json', "answers must be JSON (JSON mode, no schema); parsed into the row's output")

@@ -55,9 +55,9 @@ function freshCopyDir(parent: string, prefix: string): string {
 /**
  * Removes the copies that --report runs killed outright (kill -9, the OOM killer, a cron timeout's
  * SIGKILL) left in `parent`: each as large as the rows it held, in a folder nothing else would ever
- * empty. Only a folder of this user, made on this host in this pid namespace (in a /tmp shared with a
- * container or over NFS, a pid says nothing), whose process is gone (lockOwnerAlive: a pid reused since the copy was last
- * written is gone too); never this process's own.
+ * empty. Only a folder of this user, made on this host in this pid namespace (in a /tmp shared with
+ * a container or over NFS, a pid says nothing), whose process is gone (lockOwnerAlive: a pid reused
+ * since the copy was last written is gone too); never this process's own.
  */
 function removeDeadCopies(parent: string, prefix: string): void {
   let names: string[];

@@ -252,8 +252,8 @@ export async function refuseOtherRun(
   }
   // The --base-url that the exit 4 of an unreachable server asks to correct, before any batch existed.
   const compared = uncollected?.unsent ? { ...previous, baseURL: current['baseURL'] } : previous;
-  const differences = await resumeDifferences(config, compared, current, input);
   refuseEscapeChange(config, path, previous, current);
+  const differences = await resumeDifferences(config, compared, current, input);
   if (differences.length > 0 && !config.forceResume) {
     throw new RunError(`${path} was written by a different run (${differences.join('; ')}); ${refusal(uncollected?.batches)}`, 'resume');
   }
@@ -261,8 +261,9 @@ export async function refuseOtherRun(
 
 /**
  * A CSV's rows are read back as --csv-escape-formulas says they were written: across a change of it
- * (even forced; said before the other differences, whose advice is --force-resume), the rows before it read back otherwise (`'=1` as `=1`), their ids no longer match,
- * and their prompts were asked and written a second time.
+ * (even forced), the rows before it read back otherwise (`'=1` as `=1`), their ids no longer match,
+ * and their prompts were asked and written a second time. Said before the other differences, whose
+ * advice is --force-resume, and before they are worked out (which may read the input whole).
  */
 function refuseEscapeChange(config: CliConfig, path: string, previous: Record<string, unknown>, current: Record<string, unknown>): void {
   const was = previous['csvEscapeFormulas'] === true;

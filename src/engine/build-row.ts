@@ -135,10 +135,6 @@ export function countFailure(stats: BatchStats, error: RowError): void {
   stats.failedByType[error.type] = (stats.failedByType[error.type] ?? 0) + 1;
 }
 
-/**
- * The row of a failed record; counts it by error type in `stats`. `times` is the last attempt's
- * (none for a record that was never sent).
- */
 /** An invalid answer, paid for, whose re-ask is on its way; `attempt` brought the answer. */
 export interface AwaitingReask {
   outcome: { result: CompletionResult; latencyMs: number } & AttemptTimes;
@@ -147,9 +143,11 @@ export interface AwaitingReask {
 }
 
 /**
- * `awaiting`: the record's re-ask failed so (its retries spent, or an error no retry mends). The row
- * keeps the invalid answer's text, as an `aborted` or `invalid_output` row does, and says why it was
- * re-asked: the error alone told nothing of an answer that came and was paid for.
+ * The row of a failed record; counts it by error type in `stats`. `times` is the last attempt's
+ * (none for a record that was never sent). `awaiting`: the record's re-ask failed so (its retries
+ * spent, or an error no retry mends). The row keeps the invalid answer's text, as an `aborted` or
+ * `invalid_output` row does, and says why it was re-asked: the error alone told nothing of an
+ * answer that came and was paid for.
  */
 export function failureRow(
   record: PromptRecord,

@@ -3,6 +3,7 @@ import { InputError } from '../errors.js';
 import { LineBreakSniffer, lineTooLong, MAX_LINE_CHARS } from './read-lines.js';
 import { utf16Damage, utf16Tail } from './utf16-units.js';
 import type { InputFormat } from './input-options.js';
+import { COMPRESSED, decompressCommand } from './compressed.js';
 
 /** Encodings `--encoding` accepts; `latin1` is read as Windows-1252, as WHATWG (and every browser) does. */
 export type InputEncoding = 'utf-8' | 'utf-16le' | 'utf-16be' | 'latin1';
@@ -15,12 +16,12 @@ export type InputEncoding = 'utf-8' | 'utf-16le' | 'utf-16be' | 'latin1';
  */
 const BINARY_MAGIC: Array<{ kind: string; magic: number[]; text?: true }> = [
   { kind: 'a ZIP archive (.xlsx, .docx, .zip)', magic: [0x50, 0x4b, 0x03, 0x04] },
-  { kind: 'a gzip file', magic: [0x1f, 0x8b] },
+  { kind: COMPRESSED['.gz']!.kind, magic: [0x1f, 0x8b] },
   { kind: 'a PDF', magic: [0x25, 0x50, 0x44, 0x46, 0x2d], text: true },
   { kind: 'a Parquet file', magic: [0x50, 0x41, 0x52, 0x31], text: true },
   { kind: 'an SQLite database', magic: [...Buffer.from('SQLite format 3\0', 'latin1')] },
   { kind: 'an old Excel/Word file', magic: [0xd0, 0xcf, 0x11, 0xe0] },
-  { kind: 'a zstd file', magic: [0x28, 0xb5, 0x2f, 0xfd] },
+  { kind: COMPRESSED['.zst']!.kind, magic: [0x28, 0xb5, 0x2f, 0xfd] },
 ];
 
 const startsWith = (buf: Buffer, bytes: number[]): boolean => buf.length >= bytes.length && bytes.every((b, i) => buf[i] === b);
@@ -157,10 +158,8 @@ function hasBinaryEvidence(first: Buffer, encodingGiven: boolean): boolean {
 function checkStart(source: string, first: Buffer, encoding: InputEncoding | undefined, encodingGiven: boolean): void {
   const kind = BINARY_MAGIC.find(({ magic, text }) => startsWith(first, magic) && (!text || hasBinaryEvidence(first, encodingGiven)))?.kind;
   if (kind) {
-    const fix =
-      kind === 'a gzip file' || kind === 'a zstd file'
-        ? `decompress it first (e.g. ${kind === 'a gzip file' ? 'zcat' : 'zstdcat'} FILE | llm-batch)`
-        : 'export it as .csv, .jsonl or .txt';
+    const cat = decompressCommand(kind);
+    const fix = cat ? `decompress it first (e.g. ${cat} FILE | llm-batch)` : 'export it as .csv, .jsonl or .txt';
     throw new InputError(`${source}: this is ${kind}, not prompts: ${fix}`);
   }
   const utf16 = encoding === 'utf-16le' || encoding === 'utf-16be' ? undefined : looksUtf16(first);
